@@ -1,0 +1,32 @@
+#pragma once
+// JSON wire forms of ticks and candles, shared by Redis (list entries, pub/sub messages,
+// candle cache) and clients. docs/contract.md shows each shape.
+//
+//   tick:    {"type":"tick","asset":"EURUSD_otc","price":1.08231,"timestamp":1756869696.775,"seq":42}
+//   candle:  {"type":"candle","asset":"EURUSD_otc","timeframe":"1m","timestamp":1756869660,
+//             "open":1.0823,"high":1.0824,"low":1.0822,"close":1.0823,"volume":12,
+//             "closed":false,"seq":42}
+//   history: [{"asset":..,"timeframe":..,"timestamp":..,"open":..,"high":..,"low":..,
+//             "close":..,"volume":..,"closed":true}, ...]   (oldest first)
+
+#include <deque>
+#include <string>
+#include <string_view>
+
+#include "core/candle.h"
+#include "core/tick.h"
+
+namespace quflx {
+
+void append_tick_json(std::string& out, std::string_view asset, const SequencedTick& tick);
+// A live candle update: the bar's state after the tick with `candle.last_seq`.
+void append_candle_update_json(std::string& out, std::string_view asset, Timeframe tf,
+                               const Candle& candle);
+// A candle as stored in the history cache (no type, no seq).
+void append_candle_json(std::string& out, std::string_view asset, Timeframe tf,
+                        const Candle& candle);
+// The latest `max_count` closed candles of `closed`, oldest first, as a JSON array.
+void append_history_json(std::string& out, std::string_view asset, Timeframe tf,
+                         const std::deque<Candle>& closed, std::size_t max_count);
+
+}  // namespace quflx

@@ -1,0 +1,61 @@
+#include "protocol/market_json.h"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+namespace quflx {
+namespace {
+
+TEST(MarketJson, TickCarriesSeqAndExactTimestamp) {
+  std::string out;
+  append_tick_json(out, "EURUSD_otc",
+                   SequencedTick{0, 1.08231, from_unix_micros(1756869696775000), 42});
+  EXPECT_EQ(out,
+            R"({"type":"tick","asset":"EURUSD_otc","price":1.08231,"timestamp":1756869696.775,"seq":42})");
+  const auto v = boost::json::parse(out).as_object();
+  EXPECT_EQ(v.at("seq").as_int64(), 42);
+}
+
+TEST(MarketJson, CandleUpdateAndHistoryParseBack) {
+  Candle c;
+  c.open_time_s = 1756869660;
+  c.open = 1.5;
+  c.high = 2.0;
+  c.low = 1.25;
+  c.close = 1.75;
+  c.volume = 12;
+  c.last_seq = 7;
+  std::string upd;
+  append_candle_update_json(upd, "#AAPL_otc", Timeframe::k1m, c);
+  const auto u = boost::json::parse(upd).as_object();
+  EXPECT_EQ(u.at("type").as_string(), "candle");
+  EXPECT_EQ(u.at("asset").as_string(), "#AAPL_otc");
+  EXPECT_EQ(u.at("timeframe").as_string(), "1m");
+  EXPECT_EQ(u.at("timestamp").as_int64(), 1756869660);
+  EXPECT_EQ(u.at("high").to_number<double>(), 2.0);  // written as 2: JSON has one number type
+  EXPECT_EQ(u.at("volume").as_int64(), 12);
+  EXPECT_FALSE(u.at("closed").as_bool());
+  EXPECT_EQ(u.at("seq").as_int64(), 7);
+
+  std::deque<Candle> closed;
+  for (int i = 0; i < 5; ++i) {
+    c.open_time_s = 1756869660 + 60 * i;
+    c.closed = true;
+    closed.push_back(c);
+  }
+  std::string hist;
+  append_history_json(hist, "#AAPL_otc", Timeframe::k1m, closed, 3);
+  const auto arr = boost::json::parse(hist).as_array();
+  ASSERT_EQ(arr.size(), 3u);
+  EXPECT_EQ(arr[0].as_object().at("timestamp").as_int64(), 1756869660 + 120);
+  EXPECT_EQ(arr[2].as_object().at("timestamp").as_int64(), 1756869660 + 240);
+  EXPECT_TRUE(arr[2].as_object().at("closed").as_bool());
+  EXPECT_FALSE(arr[0].as_object().contains("seq"));
+
+  std::string empty;
+  append_history_json(empty, "X", Timeframe::k1s, {}, 200);
+  EXPECT_EQ(empty, "[]");
+}
+
+}  // namespace
+}  // namespace quflx
