@@ -35,10 +35,9 @@ struct IngestBatch {
   std::span<const CandleUpdate> candles;
   std::span<const std::string_view> candle_json;
   std::span<const AssetTimeframe> history_changed;
-  const AssetRegistry* assets = nullptr;
-  const CandleAggregator* aggregator = nullptr;
 };
 
+// A sink must not call back into the pipeline from on_batch (the batch's storage is reused).
 class IngestSink {
  public:
   virtual ~IngestSink() = default;

@@ -1,0 +1,371 @@
+#include "server/config.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <set>
+
+#include "core/asset.h"
+#include "store/redis/endpoint.h"
+
+namespace quflx {
+namespace {
+
+using Values = std::vector<std::string>;
+using Apply = Result<void> (*)(ServeConfig&, const Values&);
+
+Error problem(std::string what) { return make_error(ErrorCode::kInvalidConfig, std::move(what)); }
+
+Result<double> number(const std::string& s, double min, double max, bool min_exclusive) {
+  double v = 0;
+  const char* end = s.data() + s.size();
+  auto [p, ec] = std::from_chars(s.data(), end, v);
+  if (ec != std::errc{} || p != end || !std::isfinite(v) || v < min || v > max ||
+      (min_exclusive && v == min)) {
+    return problem(fmt::format("must be a number {} {} and <= {} (got '{}')",
+                               min_exclusive ? ">" : ">=", min, max, s));
+  }
+  return v;
+}
+
+Result<std::uint64_t> integer(const std::string& s, std::uint64_t min, std::uint64_t max) {
+  std::uint64_t v = 0;
+  const char* end = s.data() + s.size();
+  auto [p, ec] = std::from_chars(s.data(), end, v);
+  if (ec != std::errc{} || p != end || v < min || v > max) {
+    return problem(fmt::format("must be a whole number from {} to {} (got '{}')", min, max, s));
+  }
+  return v;
+}
+
+template <class T, class F>
+Result<void> with(const Result<T>& r, F&& f) {
+  if (!r.ok()) return r.error();
+  f(*r);
+  return {};
+}
+
+// Every option of `quflx serve`. Order is the order of --help and of the docs table.
+struct OptionDef {
+  const char* flag;
+  const char* toml;
+  const char* env;
+  const char* alt_env;  // accepted as well, lower precedence than `env`
+  const char* default_value;
+  const char* help;
+  const char* why;
+  bool list;
+  Apply apply;
+};
+
+const OptionDef kOptions[] = {
+    {"host", "host", "QUFLX_HOST", nullptr, "127.0.0.1", "Address to listen on",
+     "loopback until you decide to expose the server", false,
+     [](ServeConfig& c, const Values& v) -> Result<void> {
+       if (v[0].empty()) return problem("must not be empty");
+       c.host = v[0];
+       return {};
+     }},
+    {"port", "port", "QUFLX_PORT", nullptr, "3001", "HTTP and Socket.IO port (0: any free port)",
+     "the port the QuFLX front end expects", false,
+     [](ServeConfig& c, const Values& v) {
+       return with(integer(v[0], 0, 65535), [&](auto n) { c.port = static_cast<std::uint16_t>(n); });
+     }},
+    {"log-level", "log_level", "QUFLX_LOG_LEVEL", nullptr, "info",
+     "trace, debug, info, warn, error or off", "start-up, connection changes and problems only",
+     false,
+     [](ServeConfig& c, const Values& v) -> Result<void> {
+       static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "off"};
+       if (!kLevels.contains(v[0])) {
+         return problem(fmt::format("must be one of trace, debug, info, warn, error, off (got '{}')", v[0]));
+       }
+       c.log_level = v[0];
+       return {};
+     }},
+    {"redis-url", "redis_url", "QUFLX_REDIS_URL", "REDIS_URL", "redis://127.0.0.1:6379",
+     "Redis server (redis://[:password@]host[:port][/db]) or 'none'",
+     "Redis's own default address", false,
+     [](ServeConfig& c, const Values& v) -> Result<void> {
+       if (v[0] == "none") {
+         c.redis_url.reset();
+         return {};
+       }
+       auto ep = redis::parse_redis_url(v[0]);
+       if (!ep.ok()) return ep.error();
+       c.redis_url = v[0];
+       return {};
+     }},
+    {"feed", "feed", "QUFLX_FEED", nullptr, "sim", "Feeds to run: sim, or none (repeatable)",
+     "something to look at out of the box", true,
+     [](ServeConfig& c, const Values& v) -> Result<void> {
+       static const std::set<std::string> kFeeds = {"sim", "none"};
+       std::set<std::string> seen;
+       for (const auto& f : v) {
+         if (!kFeeds.contains(f)) {
+           return problem(fmt::format("unknown feed '{}' (available: sim, none)", f));
+         }
+         if (!seen.insert(f).second) return problem(fmt::format("feed '{}' given twice", f));
+       }
+       if (seen.contains("none") && seen.size() > 1) {
+         return problem("'none' cannot be combined with other feeds");
+       }
+       c.feeds = seen.contains("none") ? Values{} : v;
+       return {};
+     }},
+    {"sim-assets", "sim.assets", "QUFLX_SIM_ASSETS", nullptr,
+     "EURUSD_otc,GBPUSD_otc,USDJPY_otc,BTCUSD,#AAPL_otc", "Assets the simulator produces",
+     "one of each class: FX, JPY pair, crypto, stock", true,
+     [](ServeConfig& c, const Values& v) -> Result<void> {
+       std::set<std::string> seen;
+       c.sim_assets.clear();
+       for (const auto& a : v) {
+         if (auto ok = validate_asset_name(a); !ok.ok()) return problem(ok.error().message);
+         if (!seen.insert(a).second) return problem(fmt::format("asset '{}' given twice", a));
+         c.sim_assets.push_back(default_sim_asset(a));
+       }
+       if (c.sim_assets.empty()) return problem("must name at least one asset");
+       return {};
+     }},
+    {"sim-rate", "sim.rate", "QUFLX_SIM_RATE", nullptr, "2",
+     "Simulated ticks per second per asset", "a calm chart; load tests raise it", false,
+     [](ServeConfig& c, const Values& v) {
+       return with(number(v[0], 0, 10'000'000, true), [&](double r) { c.sim_rate = r; });
+     }},
+    {"sim-seed", "sim.seed", "QUFLX_SIM_SEED", nullptr, "",
+     "Seed for simulated prices (same seed, same prices); random if unset",
+     "a different walk each run unless you ask for a repeat", false,
+     [](ServeConfig& c, const Values& v) -> Result<void> {
+       if (v[0].empty()) return {};
+       return with(integer(v[0], 0, UINT64_MAX), [&](std::uint64_t s) {
+         c.sim_seed = s;
+         c.sim_seed_given = true;
+       });
+     }},
+    {"buffer-size", "redis.buffer_size", "QUFLX_BUFFER_SIZE", nullptr, "1000",
+     "Ticks kept per asset in ticks:{ASSET}", "the original's size; also the resume window", false,
+     [](ServeConfig& c, const Values& v) {
+       return with(integer(v[0], 1, 10'000'000), [&](auto n) { c.buffer_size = n; });
+     }},
+    {"history-candles", "candles.history", "QUFLX_HISTORY_CANDLES", nullptr, "200",
+     "Closed candles kept in historical:{ASSET}:{TF}", "what a chart shows on first load", false,
+     [](ServeConfig& c, const Values& v) {
+       return with(integer(v[0], 1, 500), [&](auto n) { c.history_candles = n; });
+     }},
+    {"history-ttl", "candles.history_ttl", "QUFLX_HISTORY_TTL", nullptr, "3600",
+     "Seconds before an unrefreshed candle cache key expires", "SPEC §3: one hour", false,
+     [](ServeConfig& c, const Values& v) {
+       return with(integer(v[0], 1, 31'536'000),
+                   [&](auto n) { c.history_ttl = std::chrono::seconds(n); });
+     }},
+    {"late-grace", "candles.late_grace", "QUFLX_LATE_GRACE", nullptr, "5",
+     "Seconds after a bar ends during which a late tick still amends it",
+     "covers feed reordering and bursty delivery without leaving bars uncertain for long", false,
+     [](ServeConfig& c, const Values& v) {
+       return with(number(v[0], 0, 3600, false), [&](double s) {
+         c.late_grace = std::chrono::microseconds(static_cast<std::int64_t>(s * 1e6));
+       });
+     }},
+    {"max-future-skew", "candles.max_future_skew", "QUFLX_MAX_FUTURE_SKEW", nullptr, "60",
+     "Seconds a tick may be ahead of its feed's clock before it is rejected",
+     "catches a feed on the wrong clock (use --clock-offset) without tripping on small skew",
+     false,
+     [](ServeConfig& c, const Values& v) {
+       return with(number(v[0], 0, 86400, true), [&](double s) {
+         c.max_future_skew = std::chrono::microseconds(static_cast<std::int64_t>(s * 1e6));
+       });
+     }},
+    {"shutdown-timeout", "shutdown_timeout", "QUFLX_SHUTDOWN_TIMEOUT", nullptr, "10",
+     "Seconds allowed for flushing pending writes on SIGINT/SIGTERM",
+     "long enough to flush, short enough for a service manager", false,
+     [](ServeConfig& c, const Values& v) {
+       return with(number(v[0], 0, 3600, true), [&](double s) {
+         c.shutdown_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(s * 1e3));
+       });
+     }},
+};
+
+std::string toml_value_to_string(const toml::node& n) {
+  if (auto s = n.value<std::string>()) return *s;
+  if (n.is_integer()) return std::to_string(*n.value<std::int64_t>());
+  if (n.is_floating_point()) return fmt::format("{}", *n.value<double>());
+  if (n.is_boolean()) return *n.value<bool>() ? "true" : "false";
+  return "<unsupported value>";
+}
+
+// Splits "a,b , c" into {"a","b","c"}.
+Values split_list(const std::string& s) {
+  Values out;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    auto comma = s.find(',', start);
+    if (comma == std::string::npos) comma = s.size();
+    std::string item = s.substr(start, comma - start);
+    const auto b = item.find_first_not_of(" \t");
+    const auto e = item.find_last_not_of(" \t");
+    item = b == std::string::npos ? "" : item.substr(b, e - b + 1);
+    if (!item.empty()) out.push_back(item);
+    start = comma + 1;
+  }
+  return out;
+}
+
+Result<std::map<std::string, Values>> read_toml(const std::string& path) {
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    return problem(fmt::format("{}:{}:{}: {}", path, where.line, where.column, e.description()));
+  }
+  std::map<std::string, const OptionDef*> known;
+  for (const auto& d : kOptions) known.emplace(d.toml, &d);
+
+  std::map<std::string, Values> values;
+  Result<void> status;
+  auto take = [&](const std::string& key, const toml::node& node) -> Result<void> {
+    auto it = known.find(key);
+    if (it == known.end()) {
+      return problem(fmt::format("unknown option '{}' in {}", key, path));
+    }
+    Values v;
+    if (const auto* arr = node.as_array()) {
+      if (!it->second->list) {
+        return problem(fmt::format("{} in {}: must be a single value, not a list", key, path));
+      }
+      for (const auto& el : *arr) v.push_back(toml_value_to_string(el));
+    } else {
+      v = it->second->list ? split_list(toml_value_to_string(node)) : Values{toml_value_to_string(node)};
+    }
+    values[key] = std::move(v);
+    return {};
+  };
+  for (const auto& [k, node] : root) {
+    const std::string key(k.str());
+    if (const auto* table = node.as_table()) {
+      for (const auto& [k2, node2] : *table) {
+        if (node2.is_table()) {
+          return problem(fmt::format("unknown option '{}.{}' in {}", key, k2.str(), path));
+        }
+        if (auto r = take(key + "." + std::string(k2.str()), node2); !r.ok()) return r.error();
+      }
+    } else if (auto r = take(key, node); !r.ok()) {
+      return r.error();
+    }
+  }
+  return values;
+}
+
+}  // namespace
+
+EnvLookup process_env() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    if (!v) return std::nullopt;
+    return std::string(v);
+  };
+}
+
+struct ServeOptionsParser::State {
+  CLI::App* app = nullptr;
+  std::map<std::string, Values> flags;
+  std::string config_file;
+};
+
+ServeOptionsParser::ServeOptionsParser(CLI::App& app) : state_(std::make_unique<State>()) {
+  state_->app = &app;
+  app.add_option("--config", state_->config_file, "TOML configuration file (env QUFLX_CONFIG)");
+  for (const auto& d : kOptions) {
+    auto& slot = state_->flags[d.flag];
+    std::string help = d.help;
+    if (d.default_value[0] != '\0') help += fmt::format(" [default: {}]", d.default_value);
+    auto* opt = app.add_option(std::string("--") + d.flag, slot, help);
+    if (d.list) {
+      opt->delimiter(',');
+    } else {
+      opt->expected(1);
+      opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    }
+  }
+}
+
+ServeOptionsParser::~ServeOptionsParser() = default;
+
+Result<ServeConfig> ServeOptionsParser::resolve(const EnvLookup& env) const {
+  auto fail = [](std::string_view source, const Error& e) {
+    return make_error(ErrorCode::kInvalidConfig,
+                      fmt::format("invalid configuration: {}: {}", source, e.message));
+  };
+  std::string config_file = state_->config_file;
+  if (config_file.empty()) config_file = env("QUFLX_CONFIG").value_or("");
+  std::map<std::string, Values> file_values;
+  if (!config_file.empty()) {
+    auto r = read_toml(config_file);
+    if (!r.ok()) return make_error(ErrorCode::kInvalidConfig, "invalid configuration: " + r.error().message);
+    file_values = std::move(*r);
+  }
+
+  ServeConfig c;
+  for (const auto& d : kOptions) {
+    Values v;
+    std::string source;
+    const auto* opt = state_->app->get_option(std::string("--") + d.flag);
+    if (opt->count() > 0) {
+      v = state_->flags.at(d.flag);
+      if (d.list) {
+        Values split;
+        for (const auto& item : v) {
+          for (auto& part : split_list(item)) split.push_back(std::move(part));
+        }
+        v = std::move(split);
+      }
+      source = std::string("--") + d.flag;
+    } else if (auto e = env(d.env)) {
+      v = d.list ? split_list(*e) : Values{*e};
+      source = std::string("environment ") + d.env;
+    } else if (auto alt = d.alt_env ? env(d.alt_env) : std::nullopt) {
+      v = d.list ? split_list(*alt) : Values{*alt};
+      source = std::string("environment ") + d.alt_env;
+    } else if (auto it = file_values.find(d.toml); it != file_values.end()) {
+      v = it->second;
+      source = fmt::format("{} in {}", d.toml, config_file);
+    } else {
+      v = d.list ? split_list(d.default_value) : Values{d.default_value};
+      source = std::string("default of --") + d.flag;
+    }
+    if (!d.list && v.size() != 1) v = Values{v.empty() ? "" : v.back()};
+    if (auto r = d.apply(c, v); !r.ok()) return fail(source, r.error());
+  }
+  return c;
+}
+
+Result<ServeConfig> parse_serve_config(const std::vector<std::string>& args, const EnvLookup& env) {
+  CLI::App app{"quflx serve"};
+  ServeOptionsParser parser(app);
+  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 wants them reversed
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    return make_error(ErrorCode::kInvalidConfig, fmt::format("invalid configuration: {}", e.what()));
+  }
+  return parser.resolve(env);
+}
+
+std::string serve_options_markdown() {
+  std::string out =
+      "| Flag | TOML key | Environment | Default | What | Why this default |\n"
+      "|---|---|---|---|---|---|\n";
+  for (const auto& d : kOptions) {
+    std::string env = d.env;
+    if (d.alt_env) env += std::string(", ") + d.alt_env;
+    out += fmt::format("| `--{}` | `{}` | `{}` | `{}` | {} | {} |\n", d.flag, d.toml, env,
+                       d.default_value[0] ? d.default_value : "(unset)", d.help, d.why);
+  }
+  return out;
+}
+
+}  // namespace quflx

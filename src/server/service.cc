@@ -1,0 +1,178 @@
+#include "server/service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <csignal>
+#include <random>
+
+#include "feed/sim_feed.h"
+#include "net/http_server.h"
+#include "server/status_routes.h"
+#include "server/tick_pipeline.h"
+#include "store/redis/connection.h"
+#include "store/redis_tick_writer.h"
+
+namespace quflx {
+
+namespace asio = boost::asio;
+
+struct Service::Impl {
+  explicit Impl(ServeConfig c)
+      : config(std::move(c)),
+        pipeline(clock,
+                 PipelineOptions{CandleOptions{config.late_grace, 500}, config.max_future_skew},
+                 metrics),
+        http(ioc.get_executor(), net::HttpServerOptions{}, metrics),
+        clock_timer(ioc),
+        signals(ioc, SIGINT, SIGTERM) {}
+
+  void start_redis();
+  asio::awaitable<void> start_feeds();
+  void schedule_clock();
+  asio::awaitable<void> shutdown(int signal);
+  ServiceState state() const;
+
+  ServeConfig config;
+  asio::io_context ioc{1};
+  SystemClock clock;
+  MetricsRegistry metrics;
+  TickPipeline pipeline;
+  std::unique_ptr<redis::Connection> redis;
+  std::unique_ptr<RedisTickWriter> redis_writer;
+  net::HttpServer http;
+  std::vector<std::unique_ptr<Feed>> feeds;
+  asio::steady_timer clock_timer;
+  asio::signal_set signals;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  bool stopping = false;
+  int exit_code = 0;
+};
+
+void Service::Impl::start_redis() {
+  if (!config.redis_url) {
+    spdlog::info("redis: not configured (--redis-url none); streaming without Redis");
+    return;
+  }
+  auto ep = redis::parse_redis_url(*config.redis_url);  // validated with the configuration
+  redis = std::make_unique<redis::Connection>(
+      ioc.get_executor(), redis::ConnectionOptions{.endpoint = *ep, .name = "writer"}, &metrics);
+  redis_writer = std::make_unique<RedisTickWriter>(
+      *redis, pipeline.assets(), pipeline.candles(),
+      RedisTickWriterOptions{config.buffer_size, config.history_candles, config.history_ttl},
+      metrics);
+  pipeline.add_sink(*redis_writer);
+  redis->start();
+}
+
+asio::awaitable<void> Service::Impl::start_feeds() {
+  // Give Redis its first connect before ticks flow, so a normal start leaves no hole at the
+  // head of ticks:{A}. If it is down, go on without it: the writer counts what it misses.
+  if (redis) {
+    asio::steady_timer wait(ioc);
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (!redis->connected() && !stopping && std::chrono::steady_clock::now() < until) {
+      wait.expires_after(std::chrono::milliseconds(5));
+      co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+  }
+  if (stopping) co_return;
+  for (const auto& name : config.feeds) {
+    if (name == "sim") {
+      const FeedId id = pipeline.register_feed(FeedRegistration{"sim", false, Micros{0}});
+      SimOptions o;
+      o.assets = config.sim_assets;
+      o.ticks_per_second_per_asset = config.sim_rate;
+      o.seed = config.sim_seed_given ? config.sim_seed : std::random_device{}();
+      feeds.push_back(std::make_unique<SimFeed>(ioc.get_executor(), pipeline, id, o, clock));
+    }
+  }
+  if (feeds.empty()) spdlog::info("feeds: none; serving what other servers publish");
+  for (auto& f : feeds) f->start();
+}
+
+void Service::Impl::schedule_clock() {
+  // Wake just after each wall-clock second, when 1s bars (and longer ones on their
+  // boundaries) end.
+  const auto now = clock.now();
+  const auto us = unix_micros(now);
+  const auto next = (us / 1'000'000 + 1) * 1'000'000 + 1'000;
+  clock_timer.expires_after(std::chrono::microseconds(next - us));
+  clock_timer.async_wait([this](boost::system::error_code ec) {
+    if (ec || stopping) return;
+    pipeline.advance_live_clock();
+    schedule_clock();
+  });
+}
+
+ServiceState Service::Impl::state() const {
+  ServiceState s;
+  s.uptime = std::chrono::steady_clock::now() - started;
+  s.pipeline = &pipeline;
+  s.redis = redis.get();
+  s.redis_writer = redis_writer.get();
+  for (const auto& f : feeds) s.feeds.push_back(f->status());
+  s.stopping = stopping;
+  return s;
+}
+
+asio::awaitable<void> Service::Impl::shutdown(int signal) {
+  stopping = true;
+  spdlog::info("received {}; shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
+  // A second signal means "now".
+  signals.async_wait([this](boost::system::error_code ec, int) {
+    if (ec) return;
+    spdlog::warn("second signal: exiting without waiting for pending writes");
+    std::_Exit(1);
+  });
+  for (auto& f : feeds) f->stop();
+  clock_timer.cancel();
+  if (redis) {
+    const auto stats = redis->stats();
+    if (stats.in_flight > 0) {
+      spdlog::info("redis: flushing {} pending commands", stats.in_flight);
+    }
+    const bool flushed = co_await redis->drain(config.shutdown_timeout);
+    if (!flushed) {
+      spdlog::warn("redis: {} commands not confirmed before shutdown ({})",
+                   redis->stats().in_flight,
+                   redis->connected() ? "timeout" : "redis is down");
+    }
+    redis->stop();
+  }
+  http.stop();
+  spdlog::info("stopped after accepting {} ticks", pipeline.stats().accepted);
+  signals.cancel();
+}
+
+Service::Service(ServeConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+Service::~Service() = default;
+
+int Service::run() {
+  Impl& i = *impl_;
+  register_status_routes(i.http, i.metrics, [&i] { return i.state(); });
+  auto port = i.http.listen(i.config.host, i.config.port);
+  if (!port.ok()) {
+    spdlog::error("{}", port.error().message);
+    return 1;
+  }
+  i.start_redis();
+  asio::co_spawn(i.ioc, i.start_feeds(), asio::detached);
+  i.schedule_clock();
+  i.signals.async_wait([&i](boost::system::error_code ec, int signal) {
+    if (ec) return;
+    asio::co_spawn(i.ioc, i.shutdown(signal), asio::detached);
+  });
+  spdlog::info("listening on http://{}:{}/ (health: /health, metrics: /metrics)", i.config.host,
+               *port);
+  i.ioc.run();
+  return i.exit_code;
+}
+
+}  // namespace quflx

@@ -1,0 +1,62 @@
+#include "server/status_routes.h"
+
+#include <boost/json.hpp>
+
+#include "server/tick_pipeline.h"
+#include "store/redis/connection.h"
+#include "store/redis_tick_writer.h"
+
+namespace quflx {
+
+namespace json = boost::json;
+
+std::string health_json(const ServiceState& s) {
+  json::object root;
+  bool degraded = false;
+  root["uptime_seconds"] =
+      std::chrono::duration_cast<std::chrono::seconds>(s.uptime).count();
+  root["version"] = QUFLX_VERSION;
+  if (s.pipeline) {
+    const auto& st = s.pipeline->stats();
+    root["ticks_accepted"] = st.accepted;
+    root["ticks_rejected"] = st.rejected;
+    root["assets"] = s.pipeline->assets().size();
+  }
+  json::object redis;
+  redis["configured"] = s.redis != nullptr;
+  if (s.redis) {
+    const auto cs = s.redis->stats();
+    redis["connected"] = s.redis->connected();
+    redis["endpoint"] = s.redis->endpoint().display();
+    redis["last_error"] = s.redis->last_error();
+    redis["commands_not_sent"] = cs.refused_disconnected + cs.refused_backpressure;
+    redis["commands_lost_in_flight"] = cs.lost_in_flight;
+    redis["pending_commands"] = cs.in_flight;
+    if (s.redis_writer) redis["ticks_unwritten"] = s.redis_writer->stats().ticks_unwritten;
+    degraded |= !s.redis->connected();
+  }
+  root["redis"] = std::move(redis);
+  json::array feeds;
+  for (const auto& f : s.feeds) {
+    feeds.push_back(json::object{{"name", f.name}, {"state", f.state}, {"detail", f.detail},
+                                 {"ticks", f.ticks}});
+  }
+  root["feeds"] = std::move(feeds);
+  root["status"] = s.stopping ? "stopping" : degraded ? "degraded" : "ok";
+  return json::serialize(root);
+}
+
+void register_status_routes(net::HttpServer& http, MetricsRegistry& metrics,
+                            std::function<ServiceState()> state) {
+  http.route("GET", "/health",
+             [state](const net::HttpRequest&) -> boost::asio::awaitable<net::HttpResponse> {
+               co_return net::HttpResponse::json(200, health_json(state()));
+             });
+  http.route("GET", "/metrics",
+             [&metrics](const net::HttpRequest&) -> boost::asio::awaitable<net::HttpResponse> {
+               co_return net::HttpResponse::text(200, metrics.render(),
+                                                 "text/plain; version=0.0.4; charset=utf-8");
+             });
+}
+
+}  // namespace quflx

@@ -1,0 +1,38 @@
+#pragma once
+// GET /health and GET /metrics, from a snapshot of the service's state.
+
+#include <chrono>
+#include <functional>
+#include <vector>
+
+#include "common/metrics.h"
+#include "feed/feed.h"
+#include "net/http_server.h"
+
+namespace quflx {
+
+class TickPipeline;
+class RedisTickWriter;
+namespace redis {
+class Connection;
+}
+
+// What /health reports; pointers are null for parts that are not configured.
+struct ServiceState {
+  std::chrono::steady_clock::duration uptime{};
+  const TickPipeline* pipeline = nullptr;
+  const redis::Connection* redis = nullptr;
+  const RedisTickWriter* redis_writer = nullptr;
+  std::vector<FeedStatus> feeds;
+  bool stopping = false;
+};
+
+// /health: {"status":"ok"|"degraded"|"stopping", "uptime_seconds", "ticks_accepted",
+//           "redis":{...}, "feeds":[...]}; always 200 while the process serves (liveness), the
+// status field says whether a dependency is down.
+std::string health_json(const ServiceState& state);
+
+void register_status_routes(net::HttpServer& http, MetricsRegistry& metrics,
+                            std::function<ServiceState()> state);
+
+}  // namespace quflx

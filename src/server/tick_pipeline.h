@@ -1,0 +1,108 @@
+#pragma once
+// TickPipeline: the one path every tick takes, whatever feed it came from.
+//
+//   feed -> validate -> clock offset -> intern asset -> seq -> candles -> encode once -> sinks
+//
+// Validation rejects (and counts per feed and reason, with rate-limited logging) ticks with
+// an invalid asset name, a price that is not finite and > 0, or a time that is implausible or
+// further ahead of the feed's clock than `max_future_skew`. Everything else is accepted, gets
+// the asset's next seq, and is handed on even if it is too late for the candles.
+//
+// Clocks: live feeds share the wall clock, and a timer calls advance_live_clock() at every
+// second so bars close on time; a replay feed has its own clock, moved by its data (or by
+// advance_feed_clock()), so a replay forms the same bars as the live stream did. An asset
+// follows the clock of the feed that last produced it.
+//
+// Sinks receive each batch in registration order; durable sinks must come first, because a
+// sink after them may make the batch visible. Owned by the ingest loop; not thread-safe.
+
+#include <string>
+#include <vector>
+
+#include "common/log.h"
+#include "common/metrics.h"
+#include "common/time.h"
+#include "core/candle_aggregator.h"
+#include "core/ingest.h"
+#include "core/sequencer.h"
+
+namespace quflx {
+
+struct PipelineOptions {
+  CandleOptions candles;
+  Micros max_future_skew = std::chrono::seconds{60};
+};
+
+struct FeedRegistration {
+  std::string name;
+  bool replay_clock = false;  // the feed's data time is its clock (CSV replay)
+  Micros clock_offset{0};     // subtracted from every timestamp of the feed
+};
+
+struct PipelineStats {
+  std::uint64_t accepted = 0;
+  std::uint64_t rejected = 0;
+  std::uint64_t late_amended = 0;  // (tick, timeframe) pairs folded into a closed bar
+  std::uint64_t late_dropped = 0;  // (tick, timeframe) pairs left out of the candles
+  std::uint64_t batches = 0;
+};
+
+class TickPipeline final : public TickIngest {
+ public:
+  TickPipeline(const Clock& clock, PipelineOptions options, MetricsRegistry& metrics);
+
+  FeedId register_feed(FeedRegistration feed);
+  void add_sink(IngestSink& sink);
+
+  std::size_t ingest(FeedId feed, std::span<const RawTick> ticks) override;
+  void advance_feed_clock(FeedId feed, UtcMicros now) override;
+  // Closes the bars of live-clock assets that have ended by the wall clock.
+  void advance_live_clock();
+
+  const AssetRegistry& assets() const { return assets_; }
+  AssetRegistry& assets() { return assets_; }
+  const CandleAggregator& candles() const { return aggregator_; }
+  Sequencer& sequencer() { return sequencer_; }
+  const Sequencer& sequencer() const { return sequencer_; }
+  const PipelineStats& stats() const { return stats_; }
+
+ private:
+  struct Feed {
+    FeedRegistration reg;
+    std::uint32_t domain = 0;  // 0: the wall clock; otherwise the feed's own clock
+    UtcMicros clock{};         // replay clock: latest data time seen
+    LogLimiter reject_log;
+    Counter* rejected[4] = {};
+  };
+  enum Reason { kAsset = 0, kPrice, kTime, kFuture };
+
+  void reject(Feed& f, Reason reason, std::string_view detail);
+  void close_domain(std::uint32_t domain, UtcMicros now);
+  void dispatch();
+  Counter& accepted_counter(AssetId asset);
+
+  const Clock& clock_;
+  PipelineOptions options_;
+  MetricsRegistry& metrics_;
+  AssetRegistry assets_;
+  Sequencer sequencer_;
+  CandleAggregator aggregator_;
+  std::vector<IngestSink*> sinks_;
+  std::vector<Feed> feeds_;
+  std::vector<std::uint32_t> asset_domain_;
+  std::vector<Counter*> accepted_;
+  PipelineStats stats_;
+
+  // Per-batch scratch, reused.
+  std::vector<SequencedTick> ticks_;
+  CandleEvents events_;
+  std::string arena_;
+  std::vector<std::pair<std::size_t, std::size_t>> tick_spans_, candle_spans_;
+  std::vector<std::string_view> tick_json_, candle_json_;
+
+  Counter& m_late_amended_;
+  Counter& m_late_dropped_;
+  Histogram& m_feed_lag_;
+};
+
+}  // namespace quflx
