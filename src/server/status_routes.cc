@@ -46,8 +46,28 @@ std::string health_json(const ServiceState& s) {
   return json::serialize(root);
 }
 
+namespace {
+
+// Until the dashboard (web/) is built and served here, `/` says what there is.
+constexpr const char* kIndexPage = R"(<!doctype html>
+<html><head><meta charset="utf-8"><title>QuFLX Stream</title></head>
+<body style="font-family: sans-serif; max-width: 40em; margin: 2em auto">
+<h1>QuFLX Stream</h1>
+<p>The server is running. The web dashboard is not part of this build yet.</p>
+<ul>
+<li><a href="/health">/health</a>: liveness and dependency status (JSON)</li>
+<li><a href="/metrics">/metrics</a>: Prometheus metrics</li>
+</ul>
+</body></html>
+)";
+
+}  // namespace
+
 void register_status_routes(net::HttpServer& http, MetricsRegistry& metrics,
                             std::function<ServiceState()> state) {
+  http.route("GET", "/", [](const net::HttpRequest&) -> boost::asio::awaitable<net::HttpResponse> {
+    co_return net::HttpResponse::text(200, kIndexPage, "text/html; charset=utf-8");
+  });
   http.route("GET", "/health",
              [state](const net::HttpRequest&) -> boost::asio::awaitable<net::HttpResponse> {
                co_return net::HttpResponse::json(200, health_json(state()));

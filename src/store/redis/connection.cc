@@ -1,6 +1,5 @@
 #include "store/redis/connection.h"
 
-#include <hiredis/hiredis.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -19,6 +18,7 @@
 
 #include "common/check.h"
 #include "common/log.h"
+#include "store/redis/resp_reader.h"
 
 namespace quflx::redis {
 
@@ -29,45 +29,6 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
-
-Reply to_reply(const redisReply* r) {
-  Reply out;
-  switch (r->type) {
-    case REDIS_REPLY_STRING:
-      out.type = Reply::Type::kString;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_STATUS:
-      out.type = Reply::Type::kStatus;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_ERROR:
-      out.type = Reply::Type::kError;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_INTEGER:
-      out.type = Reply::Type::kInteger;
-      out.integer = r->integer;
-      break;
-    case REDIS_REPLY_ARRAY:
-      out.type = Reply::Type::kArray;
-      out.elements.reserve(r->elements);
-      for (std::size_t i = 0; i < r->elements; ++i) out.elements.push_back(to_reply(r->element[i]));
-      break;
-    default:
-      out.type = Reply::Type::kNil;
-  }
-  return out;
-}
-
-bool is_push(const redisReply* r) {
-  if (r->type != REDIS_REPLY_ARRAY || r->elements < 3) return false;
-  const redisReply* kind = r->element[0];
-  if (kind->type != REDIS_REPLY_STRING) return false;
-  const std::string_view k(kind->str, kind->len);
-  return k == "message" || k == "pmessage" || k == "subscribe" || k == "psubscribe" ||
-         k == "unsubscribe" || k == "punsubscribe";
-}
 
 // Commands awaiting replies, in send order. Runs of fire-and-forget commands share one entry.
 struct Pending {
@@ -124,9 +85,6 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
     }
   }
 
-  ~Impl() {
-    if (reader) redisReaderFree(reader);
-  }
 
   asio::awaitable<void> run();
   asio::awaitable<void> read_loop(std::shared_ptr<Link> link);
@@ -145,7 +103,7 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
   ConnectionOptions options;
   asio::steady_timer retry_timer;
   std::shared_ptr<Link> link;
-  redisReader* reader = nullptr;
+  std::unique_ptr<RespReader> reader;
   std::string out;  // formatted commands not yet handed to the writer
   std::deque<Pending> pending;
   std::size_t in_flight = 0;
@@ -233,22 +191,18 @@ asio::awaitable<void> Connection::Impl::read_loop(std::shared_ptr<Link> l) {
       if (!l->closed) last_error = ec == asio::error::eof ? "connection closed by server" : ec.message();
       break;
     }
-    if (redisReaderFeed(reader, buf.data(), n) != REDIS_OK) {
-      last_error = std::string("protocol error: ") + reader->errstr;
+    if (!reader->feed(buf.data(), n)) {
+      last_error = reader->error();
       break;
     }
     bool bad = false;
-    for (;;) {
-      void* obj = nullptr;
-      if (redisReaderGetReply(reader, &obj) != REDIS_OK) {
-        last_error = std::string("protocol error: ") + reader->errstr;
-        bad = true;
-        break;
-      }
-      if (!obj) break;
-      dispatch(static_cast<redisReply*>(obj));
-      freeReplyObject(obj);
+    while (RawReply reply = reader->next()) {
+      dispatch(reply.get());
       if (l->closed) break;  // a callback stopped us
+    }
+    if (reader->failed()) {
+      last_error = reader->error();
+      bad = true;
     }
     if (bad) break;
   }
@@ -303,8 +257,7 @@ asio::awaitable<void> Connection::Impl::run() {
     }
     if (!ec && !stopping) {
       l->socket.set_option(tcp::no_delay(true));
-      if (reader) redisReaderFree(reader);
-      reader = redisReaderCreate();
+      reader = std::make_unique<RespReader>();
       ++stats.connects;
       if (m_connects) m_connects->inc();
       const bool was_down = down_since != std::chrono::steady_clock::time_point{};
@@ -324,8 +277,10 @@ asio::awaitable<void> Connection::Impl::run() {
       asio::co_spawn(executor, write_loop(l), asio::detached);
       // Authentication and database selection go first on the wire: send() refused
       // everything while we were down, and state handlers queue only after set_connected().
-      auto fail_setup = [self, l](const char* what) {
-        return [self, l, what](const Reply& r) {
+      // Raw `this`: the callback is owned by `pending`, a member, so it cannot outlive us, and
+      // a shared_ptr here would be a cycle.
+      auto fail_setup = [this, l](const char* what) {
+        return [self = this, l, what](const Reply& r) {
           if (!r.is_error()) return;
           self->last_error = std::string(what) + " failed: " + r.str;
           spdlog::error("redis[{}]: {}", self->options.name, self->last_error);

@@ -1,0 +1,73 @@
+#include "store/redis/resp_reader.h"
+
+#include <string_view>
+
+#include "common/check.h"
+
+namespace quflx::redis {
+
+RespReader::RespReader() : reader_(redisReaderCreate()) {
+  QUFLX_CHECK(reader_ != nullptr, "redisReaderCreate failed (out of memory)");
+}
+
+RespReader::~RespReader() { redisReaderFree(reader_); }
+
+bool RespReader::feed(const char* data, std::size_t size) {
+  if (failed()) return false;
+  if (redisReaderFeed(reader_, data, size) != REDIS_OK) {
+    error_ = std::string("protocol error: ") + reader_->errstr;
+    return false;
+  }
+  return true;
+}
+
+RawReply RespReader::next() {
+  if (failed()) return nullptr;
+  void* obj = nullptr;
+  if (redisReaderGetReply(reader_, &obj) != REDIS_OK) {
+    error_ = std::string("protocol error: ") + reader_->errstr;
+    return nullptr;
+  }
+  return RawReply(static_cast<redisReply*>(obj));
+}
+
+Reply to_reply(const redisReply* r) {
+  Reply out;
+  switch (r->type) {
+    case REDIS_REPLY_STRING:
+      out.type = Reply::Type::kString;
+      out.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_STATUS:
+      out.type = Reply::Type::kStatus;
+      out.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_ERROR:
+      out.type = Reply::Type::kError;
+      out.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_INTEGER:
+      out.type = Reply::Type::kInteger;
+      out.integer = r->integer;
+      break;
+    case REDIS_REPLY_ARRAY:
+      out.type = Reply::Type::kArray;
+      out.elements.reserve(r->elements);
+      for (std::size_t i = 0; i < r->elements; ++i) out.elements.push_back(to_reply(r->element[i]));
+      break;
+    default:
+      out.type = Reply::Type::kNil;
+  }
+  return out;
+}
+
+bool is_push(const redisReply* r) {
+  if (r->type != REDIS_REPLY_ARRAY || r->elements < 3) return false;
+  const redisReply* kind = r->element[0];
+  if (kind->type != REDIS_REPLY_STRING) return false;
+  const std::string_view k(kind->str, kind->len);
+  return k == "message" || k == "pmessage" || k == "subscribe" || k == "psubscribe" ||
+         k == "unsubscribe" || k == "punsubscribe";
+}
+
+}  // namespace quflx::redis
