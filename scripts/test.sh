@@ -12,6 +12,7 @@ source "$(dirname "$0")/lib/common.sh"
 cd "$QUFLX_ROOT"
 
 ensure_packages "${QUFLX_BUILD_PACKAGES[@]}" "${QUFLX_TEST_PACKAGES[@]}"
+ensure_node
 
 STAGES="${QUFLX_TEST_STAGES:-release asan tsan fuzz}"
 FUZZ_SECONDS="${QUFLX_FUZZ_SECONDS:-20}"
@@ -36,10 +37,19 @@ ctest_in() {
   ctest --test-dir "build/$preset" --output-on-failure --timeout 300 -j "$JOBS" "$@"
 }
 
-release() { build_preset release && ctest_in release; }
+# npm packages for tests/js, reinstalled only when the lock file changed.
+npm_ci() {
+  local dir="$1"
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    say "npm ci in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) || return 1
+  fi
+}
+
+release() { npm_ci tests/js && build_preset release && ctest_in release; }
 asan() {
   export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-  build_preset asan && ctest_in asan
+  npm_ci tests/js && build_preset asan && ctest_in asan
 }
 tsan() {
   export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"

@@ -3,6 +3,10 @@
 
 QUFLX_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
+# ccache hits across clones (CI builds a fresh clone at another path): paths under the
+# checkout are hashed relative to it.
+export CCACHE_BASEDIR="$QUFLX_ROOT" CCACHE_NOHASHDIR=1
+
 say() { printf '\033[1m[quflx]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[quflx] error:\033[0m %s\n' "$*" >&2; exit 1; }
 
@@ -33,6 +37,14 @@ ensure_packages() {
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# node and npm for the JavaScript tests and the dashboard. Checked as commands, not packages:
+# a machine may have Node from elsewhere (NodeSource bundles npm), and Debian's npm package
+# would conflict with it.
+ensure_node() {
+  command -v node >/dev/null && command -v npm >/dev/null && return 0
+  ensure_packages nodejs npm
 }
 
 # cmake preset name -> configured and built build/<preset>. Extra args: ninja targets.

@@ -1,0 +1,129 @@
+// Test harness for the JavaScript end-to-end tests: real redis-server processes on free
+// loopback ports in temporary directories, the built quflx binary, both stopped by PID.
+// The binary comes from QUFLX_BINARY (set by CTest), else build/release/src/app/quflx.
+
+import { spawn, execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, openSync, readFileSync, closeSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const execFileP = promisify(execFile);
+const here = dirname(fileURLToPath(import.meta.url));
+export const QUFLX_BINARY = process.env.QUFLX_BINARY ?? resolve(here, '../../build/release/src/app/quflx');
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A port that was free a moment ago. */
+export function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.unref();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+/** Polls `fn` until it returns a truthy value or `timeoutMs` passes. */
+export async function waitFor(fn, { timeoutMs = 10000, intervalMs = 20, what = 'condition' } = {}) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < end) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(intervalMs);
+  }
+  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+}
+
+/** A child process with its output in a log file, stopped by PID. */
+class Child {
+  constructor(argv, { logPath, env = {} } = {}) {
+    this.logPath = logPath;
+    const fd = openSync(logPath, 'a');
+    this.proc = spawn(argv[0], argv.slice(1), { stdio: ['ignore', fd, fd], env: { ...process.env, ...env } });
+    closeSync(fd);
+    this.exited = new Promise((res) => this.proc.on('exit', (code, signal) => res({ code, signal })));
+  }
+  get pid() { return this.proc.pid; }
+  get running() { return this.proc.exitCode === null && this.proc.signalCode === null; }
+  log() { try { return readFileSync(this.logPath, 'utf8'); } catch { return ''; } }
+  /** Sends `signal` and waits (up to `timeoutMs`) for the exit; SIGKILL after that. */
+  async stop(signal = 'SIGTERM', timeoutMs = 15000) {
+    if (!this.running) return this.exited;
+    this.proc.kill(signal);
+    const t = setTimeout(() => this.proc.kill('SIGKILL'), timeoutMs);
+    const r = await this.exited;
+    clearTimeout(t);
+    return r;
+  }
+  kill9() { return this.stop('SIGKILL'); }
+}
+
+/** A private redis-server. `await r.stop()` at the end; `kill9()` / `start()` for outages. */
+export class Redis {
+  static async start(extraArgs = []) {
+    const r = new Redis();
+    r.dir = mkdtempSync(join(tmpdir(), 'quflx-js-redis-'));
+    r.port = await freePort();
+    r.extraArgs = extraArgs;
+    await r.start();
+    return r;
+  }
+  get url() { return `redis://127.0.0.1:${this.port}`; }
+  async start() {
+    this.child = new Child(['redis-server', '--port', String(this.port), '--bind', '127.0.0.1',
+      '--dir', this.dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...this.extraArgs],
+    { logPath: join(this.dir, 'redis.log') });
+    await waitFor(async () => (await this.cli('PING')).trim() !== '', { what: 'redis-server', timeoutMs: 10000 });
+  }
+  /** Runs redis-cli with the given arguments against this server; resolves to stdout. */
+  async cli(...args) {
+    const { stdout } = await execFileP('redis-cli', ['-p', String(this.port), ...args]);
+    return stdout;
+  }
+  async kill9() { await this.child.kill9(); }
+  async stop() {
+    await this.child?.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** The built quflx binary running `serve` on a free port. */
+export class Quflx {
+  static async serve(args = [], { env = {}, waitHealthy = true } = {}) {
+    const q = new Quflx();
+    q.dir = mkdtempSync(join(tmpdir(), 'quflx-js-server-'));
+    q.port = await freePort();
+    q.child = new Child([QUFLX_BINARY, 'serve', '--port', String(q.port), ...args],
+      { logPath: join(q.dir, 'quflx.log'), env });
+    if (waitHealthy) {
+      await waitFor(async () => {
+        if (!q.child.running) throw new Error(`quflx exited:\n${q.child.log()}`);
+        return (await fetch(`${q.url}/health`)).ok;
+      }, { what: 'quflx /health', timeoutMs: 15000 });
+    }
+    return q;
+  }
+  get url() { return `http://127.0.0.1:${this.port}`; }
+  log() { return this.child.log(); }
+  async health() { return (await fetch(`${this.url}/health`)).json(); }
+  /** SIGTERM (graceful) by default; resolves to {code, signal}. */
+  async stop(signal = 'SIGTERM') {
+    const r = await this.child.stop(signal);
+    return r;
+  }
+  async cleanup() {
+    await this.child.stop('SIGKILL');
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
