@@ -1,5 +1,8 @@
 #include "protocol/market_json.h"
 
+#include <boost/json.hpp>
+#include <cmath>
+
 #include "common/json_out.h"
 
 namespace quflx {
@@ -27,6 +30,45 @@ void append_candle_fields(std::string& out, std::string_view asset, Timeframe tf
 }
 
 }  // namespace
+
+std::optional<TickRecord> parse_tick_json(std::string_view text) {
+  namespace json = boost::json;
+  boost::system::error_code ec;
+  const json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const auto& o = v.get_object();
+  const auto* asset = o.if_contains("asset");
+  const auto* price = o.if_contains("price");
+  const auto* ts = o.if_contains("timestamp");
+  const auto* seq = o.if_contains("seq");
+  if (!asset || !asset->is_string() || !price || !ts || !seq) return std::nullopt;
+  if (!is_valid_asset_name(asset->get_string())) return std::nullopt;
+  TickRecord t;
+  t.asset = std::string(asset->get_string());
+  if (price->is_double()) {
+    t.price = price->get_double();
+  } else if (price->is_int64()) {
+    t.price = static_cast<double>(price->get_int64());
+  } else if (price->is_uint64()) {
+    t.price = static_cast<double>(price->get_uint64());
+  } else {
+    return std::nullopt;
+  }
+  if (!std::isfinite(t.price)) return std::nullopt;
+  std::optional<UtcMicros> time;
+  if (ts->is_double()) time = from_unix_seconds(ts->get_double());
+  if (ts->is_int64()) time = from_unix_seconds(static_cast<double>(ts->get_int64()));
+  if (ts->is_uint64()) time = from_unix_seconds(static_cast<double>(ts->get_uint64()));
+  if (!time) return std::nullopt;
+  t.time = *time;
+  if (seq->is_uint64()) {
+    t.seq = seq->get_uint64();
+  } else if (seq->is_int64() && seq->get_int64() > 0) {
+    t.seq = static_cast<std::uint64_t>(seq->get_int64());
+  }
+  if (t.seq == 0) return std::nullopt;
+  return t;
+}
 
 void append_tick_json(std::string& out, std::string_view asset, const SequencedTick& tick) {
   out.append("{\"type\":\"tick\",\"asset\":");
@@ -63,6 +105,16 @@ void append_history_json(std::string& out, std::string_view asset, Timeframe tf,
   for (std::size_t i = closed.size() - n; i < closed.size(); ++i) {
     if (i != closed.size() - n) out.push_back(',');
     append_candle_json(out, asset, tf, closed[i]);
+  }
+  out.push_back(']');
+}
+
+void append_candles_json(std::string& out, std::string_view asset, Timeframe tf,
+                         std::span<const Candle> candles) {
+  out.push_back('[');
+  for (std::size_t i = 0; i < candles.size(); ++i) {
+    if (i != 0) out.push_back(',');
+    append_candle_json(out, asset, tf, candles[i]);
   }
   out.push_back(']');
 }

@@ -10,6 +10,8 @@
 //             "close":..,"volume":..,"closed":true}, ...]   (oldest first)
 
 #include <deque>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -17,6 +19,18 @@
 #include "core/tick.h"
 
 namespace quflx {
+
+// A tick read back from its wire form (a `ticks:{A}` entry or an `updates:{A}` message).
+struct TickRecord {
+  std::string asset;
+  double price = 0.0;
+  UtcMicros time{};
+  std::uint64_t seq = 0;
+};
+
+// Parses the tick JSON above. Empty if `text` is not a tick with a valid asset name, a finite
+// price, a plausible timestamp and a seq >= 1.
+std::optional<TickRecord> parse_tick_json(std::string_view text);
 
 void append_tick_json(std::string& out, std::string_view asset, const SequencedTick& tick);
 // A live candle update: the bar's state after the tick with `candle.last_seq`.
@@ -28,5 +42,8 @@ void append_candle_json(std::string& out, std::string_view asset, Timeframe tf,
 // The latest `max_count` closed candles of `closed`, oldest first, as a JSON array.
 void append_history_json(std::string& out, std::string_view asset, Timeframe tf,
                          const std::deque<Candle>& closed, std::size_t max_count);
+// `candles` as a JSON array of cache elements, in the order given.
+void append_candles_json(std::string& out, std::string_view asset, Timeframe tf,
+                         std::span<const Candle> candles);
 
 }  // namespace quflx

@@ -59,3 +59,31 @@ TEST(MarketJson, CandleUpdateAndHistoryParseBack) {
 
 }  // namespace
 }  // namespace quflx
+
+namespace quflx {
+namespace {
+
+TEST(MarketJson, TickParsesBackFromItsWireForm) {
+  std::string out;
+  append_tick_json(out, "#AAPL_otc", SequencedTick{0, 231.5, from_unix_micros(1756869696775123), 9});
+  auto t = parse_tick_json(out);
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->asset, "#AAPL_otc");
+  EXPECT_EQ(t->price, 231.5);
+  EXPECT_EQ(unix_micros(t->time), 1756869696775123);
+  EXPECT_EQ(t->seq, 9u);
+}
+
+TEST(MarketJson, TickParserRejectsWhatIsNotATick) {
+  for (const char* bad : {"", "[]", "{}", R"({"asset":"A","price":1,"timestamp":1,"seq":0})",
+                          R"({"asset":"A B","price":1,"timestamp":1,"seq":1})",
+                          R"({"asset":"A","price":"1","timestamp":1,"seq":1})",
+                          R"({"asset":"A","price":1,"timestamp":-1,"seq":1})",
+                          R"({"asset":"A","price":1,"timestamp":1,"seq":-3})",
+                          R"({"asset":"A","price":1,"timestamp":1})"}) {
+    EXPECT_FALSE(parse_tick_json(bad)) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace quflx

@@ -14,9 +14,12 @@
 
 #include "feed/sim_feed.h"
 #include "net/http_server.h"
+#include "server/api_routes.h"
+#include "server/history_service.h"
 #include "server/status_routes.h"
 #include "server/tick_pipeline.h"
 #include "store/redis/connection.h"
+#include "store/redis_tick_log.h"
 #include "store/redis_tick_writer.h"
 
 namespace quflx {
@@ -34,6 +37,8 @@ struct Service::Impl {
         signals(ioc, SIGINT, SIGTERM) {}
 
   void start_redis();
+  void register_routes();
+  std::optional<Candle> forming_bar(std::string_view asset, Timeframe tf) const;
   asio::awaitable<void> start_feeds();
   void schedule_clock();
   asio::awaitable<void> shutdown(int signal);
@@ -46,6 +51,8 @@ struct Service::Impl {
   TickPipeline pipeline;
   std::unique_ptr<redis::Connection> redis;
   std::unique_ptr<RedisTickWriter> redis_writer;
+  std::unique_ptr<TickLog> tick_log;
+  std::unique_ptr<HistoryService> history;
   net::HttpServer http;
   std::vector<std::unique_ptr<Feed>> feeds;
   asio::steady_timer clock_timer;
@@ -68,7 +75,23 @@ void Service::Impl::start_redis() {
       RedisTickWriterOptions{config.buffer_size, config.history_candles, config.history_ttl},
       metrics);
   pipeline.add_sink(*redis_writer);
+  tick_log = std::make_unique<TickLog>(*redis);
   redis->start();
+}
+
+std::optional<Candle> Service::Impl::forming_bar(std::string_view asset, Timeframe tf) const {
+  if (auto id = pipeline.assets().find(asset)) {
+    if (const Candle* c = pipeline.candles().forming(*id, tf)) return *c;
+  }
+  return std::nullopt;
+}
+
+void Service::Impl::register_routes() {
+  register_status_routes(http, metrics, [this] { return state(); });
+  register_api_routes(http, ApiRoutesDeps{history.get(), tick_log.get(),
+                                          [this](std::string_view asset, Timeframe tf) {
+                                            return forming_bar(asset, tf);
+                                          }});
 }
 
 asio::awaitable<void> Service::Impl::start_feeds() {
@@ -156,13 +179,15 @@ Service::~Service() = default;
 
 int Service::run() {
   Impl& i = *impl_;
-  register_status_routes(i.http, i.metrics, [&i] { return i.state(); });
+  i.start_redis();
+  i.history = std::make_unique<HistoryService>(
+      i.redis.get(), HistoryOptions{i.config.history_candles, i.config.history_ttl}, i.metrics);
+  i.register_routes();
   auto port = i.http.listen(i.config.host, i.config.port);
   if (!port.ok()) {
     spdlog::error("{}", port.error().message);
     return 1;
   }
-  i.start_redis();
   asio::co_spawn(i.ioc, i.start_feeds(), asio::detached);
   i.schedule_clock();
   i.signals.async_wait([&i](boost::system::error_code ec, int signal) {
