@@ -1,6 +1,8 @@
 #include "common/time.h"
 
+#include <charconv>
 #include <cmath>
+#include <system_error>
 
 namespace quflx {
 namespace {
@@ -93,6 +95,62 @@ std::optional<UtcMicros> parse_iso8601(std::string_view s) {
     return std::nullopt;
   }
   return t;
+}
+
+std::optional<UtcMicros> from_unix_decimal(std::string_view s) {
+  const std::string_view text = s;
+  if (s.empty() || s.front() == '-') return std::nullopt;
+  if (s.front() == '+') s.remove_prefix(1);
+  // Integer digits, then an optional fraction; an exponent goes the double way.
+  std::int64_t whole = 0;
+  int whole_digits = 0;
+  while (!s.empty() && s.front() >= '0' && s.front() <= '9') {
+    if (whole_digits >= 17) return std::nullopt;  // beyond microseconds in 2200
+    whole = whole * 10 + (s.front() - '0');
+    ++whole_digits;
+    s.remove_prefix(1);
+  }
+  std::string_view frac;
+  if (!s.empty() && s.front() == '.') {
+    s.remove_prefix(1);
+    std::size_t n = 0;
+    while (n < s.size() && s[n] >= '0' && s[n] <= '9') ++n;
+    frac = s.substr(0, n);
+    s.remove_prefix(n);
+    if (frac.empty() && whole_digits == 0) return std::nullopt;
+  } else if (whole_digits == 0) {
+    return std::nullopt;
+  }
+  if (!s.empty()) {
+    if (s.front() != 'e' && s.front() != 'E') return std::nullopt;
+    double v = 0;
+    const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc{} || p != text.data() + text.size()) return std::nullopt;
+    return from_unix_auto(v);
+  }
+  // Unit by magnitude, as from_unix_auto: seconds below 1e11, milliseconds below 1e14.
+  int frac_places = 6;
+  std::int64_t scale = 1'000'000;
+  if (whole >= 100'000'000'000'000) {
+    frac_places = 0;
+    scale = 1;
+  } else if (whole >= 100'000'000'000) {
+    frac_places = 3;
+    scale = 1'000;
+  }
+  std::int64_t f = 0;
+  for (int i = 0; i < frac_places; ++i) {
+    f = f * 10 + (static_cast<std::size_t>(i) < frac.size() ? frac[static_cast<std::size_t>(i)] - '0' : 0);
+  }
+  if (frac.size() > static_cast<std::size_t>(frac_places) && frac[static_cast<std::size_t>(frac_places)] >= '5') ++f;
+  const std::int64_t us = whole * scale + f;
+  if (us >= static_cast<std::int64_t>(kMaxSeconds) * 1'000'000) return std::nullopt;
+  return from_unix_micros(us);
+}
+
+std::optional<UtcMicros> parse_timestamp_text(std::string_view text) {
+  if (auto t = from_unix_decimal(text)) return t;
+  return parse_iso8601(text);
 }
 
 double to_unix_seconds(UtcMicros t) { return static_cast<double>(unix_micros(t)) / 1e6; }

@@ -29,6 +29,13 @@ std::optional<UtcMicros> from_unix_auto(double value);
 // ISO-8601 / RFC 3339 forms: "2025-10-25 10:16:00Z", "2025-10-25T10:16:00.123+02:00",
 // "2025-10-25 10:16:00" (taken as UTC).
 std::optional<UtcMicros> parse_iso8601(std::string_view text);
+// A decimal number as written ("1756869696.775", "1756869696775", "1.7568696967e9"): seconds,
+// milliseconds or microseconds told apart by magnitude like from_unix_auto, but exact: the
+// digits become microseconds without passing through a double (beyond microseconds the
+// fraction is rounded half up). Empty if not a number or not a plausible time.
+std::optional<UtcMicros> from_unix_decimal(std::string_view text);
+// from_unix_decimal, else parse_iso8601.
+std::optional<UtcMicros> parse_timestamp_text(std::string_view text);
 
 double to_unix_seconds(UtcMicros t);
 

@@ -26,6 +26,23 @@ TEST(Time, AutoDetectsSecondsMillisAndMicros) {
   EXPECT_FALSE(from_unix_auto(1e18));
 }
 
+TEST(Time, DecimalTimestampsAreExactInEveryUnit) {
+  EXPECT_EQ(unix_micros(*from_unix_decimal("1756869696.775")), 1756869696775000);
+  EXPECT_EQ(unix_micros(*from_unix_decimal("1756869696.7751234")), 1756869696775123);
+  EXPECT_EQ(unix_micros(*from_unix_decimal("1756869696.7751235")), 1756869696775124);
+  EXPECT_EQ(unix_micros(*from_unix_decimal("1756869696")), 1756869696000000);
+  EXPECT_EQ(unix_micros(*from_unix_decimal("1756869696775")), 1756869696775000);
+  EXPECT_EQ(unix_micros(*from_unix_decimal("1756869696775.5")), 1756869696775500);
+  EXPECT_EQ(unix_micros(*from_unix_decimal("1756869696775123")), 1756869696775123);
+  EXPECT_EQ(unix_micros(*from_unix_decimal("1.756869696775e9")), 1756869696775000);
+  EXPECT_EQ(unix_micros(*from_unix_decimal(".5")), 500000);
+  for (const char* bad : {"", "-1", "abc", "1.2.3", "12x", ".", "1e", "99999999999999999999",
+                          "8000000000"}) {
+    EXPECT_FALSE(from_unix_decimal(bad)) << bad;
+  }
+  EXPECT_EQ(unix_micros(*parse_timestamp_text("2025-10-25 10:16:00Z")), 1761387360000000);
+}
+
 TEST(Time, ParsesIso8601Forms) {
   EXPECT_EQ(unix_micros(*parse_iso8601("2025-10-25 10:16:00Z")), 1761387360000000);
   EXPECT_EQ(unix_micros(*parse_iso8601("2025-10-25T10:16:00Z")), 1761387360000000);
