@@ -148,6 +148,44 @@ TickFold CandleAggregator::on_tick(AssetId asset, UtcMicros time, double price,
   return result;
 }
 
+std::size_t CandleAggregator::seed(AssetId asset, Timeframe tf, std::span<const Candle> bars,
+                                   UtcMicros clock_now, CandleEvents& out,
+                                   std::vector<CandleUpdate>& taken) {
+  TfState& s = state(asset).tf[index_of(tf)];
+  const std::int64_t d = duration_seconds(tf);
+  if (s.forming && seconds_to_time(s.forming->open_time_s + d) <= clock_now) {
+    close_forming(asset, tf, s, out);
+  }
+  std::size_t n = 0;
+  bool history = false;
+  for (Candle bar : bars) {
+    bar.last_seq = 0;
+    if (seconds_to_time(bar.open_time_s + d) > clock_now) {  // still running
+      if (s.forming && s.forming->open_time_s >= bar.open_time_s) continue;
+      if (s.forming) close_forming(asset, tf, s, out);
+      bar.closed = false;
+      s.forming = bar;
+      emit(asset, tf, s, bar, CandleChange::kForming, out);
+      taken.push_back(CandleUpdate{asset, tf, CandleChange::kForming, bar});
+      ++n;
+      continue;
+    }
+    if (s.forming && s.forming->open_time_s == bar.open_time_s) continue;
+    auto it = std::lower_bound(s.closed.begin(), s.closed.end(), bar.open_time_s,
+                               [](const Candle& c, std::int64_t t) { return c.open_time_s < t; });
+    if (it != s.closed.end() && it->open_time_s == bar.open_time_s) continue;  // live wins
+    if (s.closed.size() >= options_.keep_closed && it == s.closed.begin()) continue;  // too old
+    bar.closed = true;
+    s.closed.insert(it, bar);
+    if (s.closed.size() > options_.keep_closed) s.closed.pop_front();
+    taken.push_back(CandleUpdate{asset, tf, CandleChange::kClosed, bar});
+    history = true;
+    ++n;
+  }
+  if (history) mark_history(asset, tf, s, out);
+  return n;
+}
+
 void CandleAggregator::advance_clock(AssetId asset, UtcMicros now, CandleEvents& out) {
   if (asset >= assets_.size()) return;
   AssetState& a = assets_[asset];

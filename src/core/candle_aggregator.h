@@ -74,6 +74,14 @@ class CandleAggregator {
   // Closes every forming bar of `asset` that has ended by `now`.
   void advance_clock(AssetId asset, UtcMicros now, CandleEvents& out);
 
+  // Merges bars from a history payload (SPEC §2: history seeds candles, gets no seq). `bars`
+  // are aligned to `tf`, in time order. Bars the live stream already formed win: a seeded bar
+  // only fills an interval that has no bar. Bars that ended by `clock_now` join the closed
+  // history (marked as changed, not published as updates); a bar still running becomes the
+  // forming bar if there is none. Appends each bar it took to `taken`; returns how many.
+  std::size_t seed(AssetId asset, Timeframe tf, std::span<const Candle> bars, UtcMicros clock_now,
+                   CandleEvents& out, std::vector<CandleUpdate>& taken);
+
   // Closed bars, oldest first (at most keep_closed). Empty for unknown assets.
   const std::deque<Candle>& closed(AssetId asset, Timeframe tf) const;
   // The bar being formed, if any.

@@ -211,5 +211,58 @@ TEST_F(SmallHistoryTest, LateTickOlderThanAFullHistoryIsDropped) {
   EXPECT_EQ(agg_.closed(kAsset, Timeframe::k1s).size(), 3u);
 }
 
+
+Candle seeded_bar(std::int64_t open, double o, double h, double l, double c) {
+  Candle b;
+  b.open_time_s = open;
+  b.open = o;
+  b.high = h;
+  b.low = l;
+  b.close = c;
+  b.first_tick = b.last_tick = from_unix_micros(open * 1'000'000);
+  return b;
+}
+
+TEST_F(CandleAggregatorTest, SeededBarsFillHistoryWithoutOverwritingLiveBars) {
+  const auto t0 = static_cast<std::int64_t>(kDay);
+  tick(kDay + 120.5, 5.0);  // live bar of minute 2
+  ev_.clear();
+  std::vector<Candle> bars = {seeded_bar(t0, 1, 2, 0.5, 1.5), seeded_bar(t0 + 60, 1.5, 3, 1, 2),
+                              seeded_bar(t0 + 120, 9, 9, 9, 9)};
+  std::vector<CandleUpdate> taken;
+  const auto n = agg_.seed(kAsset, Timeframe::k1m, bars, at(kDay + 121), ev_, taken);
+  EXPECT_EQ(n, 2u);
+  ASSERT_EQ(taken.size(), 2u);
+  const auto& closed = agg_.closed(kAsset, Timeframe::k1m);
+  ASSERT_EQ(closed.size(), 2u);
+  EXPECT_EQ(closed[0].open_time_s, t0);
+  EXPECT_EQ(closed[1].high, 3);
+  EXPECT_TRUE(closed[1].closed);
+  EXPECT_EQ(closed[1].last_seq, 0u);
+  EXPECT_EQ(agg_.forming(kAsset, Timeframe::k1m)->close, 5.0);  // live wins
+  ASSERT_EQ(ev_.history_changed().size(), 1u);
+  EXPECT_TRUE(ev_.updates().empty());  // closed seeds are history, not live updates
+
+  // Seeding again changes nothing.
+  ev_.clear();
+  taken.clear();
+  EXPECT_EQ(agg_.seed(kAsset, Timeframe::k1m, bars, at(kDay + 121), ev_, taken), 0u);
+  EXPECT_TRUE(ev_.empty());
+}
+
+TEST_F(CandleAggregatorTest, ASeededRunningBarBecomesTheFormingBarAndLiveTicksFoldIn) {
+  const auto t0 = static_cast<std::int64_t>(kDay);
+  std::vector<Candle> bars = {seeded_bar(t0, 1, 2, 0.5, 1.5)};
+  std::vector<CandleUpdate> taken;
+  agg_.seed(kAsset, Timeframe::k1m, bars, at(kDay + 30), ev_, taken);
+  ASSERT_NE(agg_.forming(kAsset, Timeframe::k1m), nullptr);
+  tick(kDay + 31, 2.5);
+  const Candle* f = agg_.forming(kAsset, Timeframe::k1m);
+  EXPECT_EQ(f->open, 1);
+  EXPECT_EQ(f->high, 2.5);
+  EXPECT_EQ(f->low, 0.5);
+  EXPECT_EQ(f->close, 2.5);
+}
+
 }  // namespace
 }  // namespace quflx

@@ -16,6 +16,26 @@ namespace quflx {
 
 using FeedId = std::uint32_t;
 
+// History payloads (SPEC §2): bars and ticks of one asset from a feed's history event, in the
+// feed's own clock (before its clock offset), bucketed by the payload's own period. They seed
+// candles and the candle cache; they are not ticks of the stream (no seq, not stored as ticks).
+struct HistoryBar {
+  std::int64_t open_time_s = 0;
+  double open = 0, high = 0, low = 0, close = 0;
+};
+
+struct HistoryPoint {
+  UtcMicros time{};
+  double price = 0;
+};
+
+struct HistorySeed {
+  std::string_view asset;
+  std::int64_t period_s = 0;             // must be one of the timeframes
+  std::span<const HistoryBar> bars;      // time order
+  std::span<const HistoryPoint> ticks;   // time order; bucketed into bars of the period
+};
+
 class TickIngest {
  public:
   virtual ~TickIngest() = default;
@@ -24,6 +44,9 @@ class TickIngest {
   // For feeds with their own event clock (replays): the feed's time has reached `now`, so bars
   // of its assets that ended before it close.
   virtual void advance_feed_clock(FeedId feed, UtcMicros now) = 0;
+  // Merges a history payload into the candles (see HistorySeed); invalid parts are counted
+  // and skipped like bad ticks. Returns how many bars it merged.
+  virtual std::size_t seed_history(FeedId feed, const HistorySeed& seed) = 0;
 };
 
 // One unit of work for the sinks: the ticks accepted in one ingest call and every candle
@@ -35,6 +58,9 @@ struct IngestBatch {
   std::span<const CandleUpdate> candles;
   std::span<const std::string_view> candle_json;
   std::span<const AssetTimeframe> history_changed;
+  // Bars merged from history payloads (no seq; closed ones are not in `candles`), for sinks
+  // that persist candles.
+  std::span<const CandleUpdate> seeded;
 };
 
 // A sink must not call back into the pipeline from on_batch (the batch's storage is reused).

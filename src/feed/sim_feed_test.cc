@@ -24,6 +24,7 @@ class RecordingIngest final : public TickIngest {
     return ticks.size();
   }
   void advance_feed_clock(FeedId, UtcMicros) override {}
+  std::size_t seed_history(FeedId, const HistorySeed&) override { return 0; }
   std::vector<Rec> recs;
   int calls = 0;
 };

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "common/time.h"
+#include "core/ingest.h"
 #include "core/tick.h"
 
 namespace quflx {
@@ -52,17 +53,6 @@ inline constexpr std::size_t kFrameFaultCount = 0
     ;
 
 std::string_view to_string(FrameFault fault);
-
-// A bar as a history payload gave it, in the feed's own clock.
-struct HistoryBar {
-  std::int64_t open_time_s = 0;
-  double open = 0, high = 0, low = 0, close = 0;
-};
-
-struct HistoryPoint {
-  UtcMicros time{};
-  double price = 0;
-};
 
 struct HistoryPayload {
   std::string_view event;  // "updateHistoryNewFast" / "loadHistoryPeriodFast"

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -11,6 +12,7 @@
 #include <set>
 
 #include "core/asset.h"
+#include "core/timeframe.h"
 #include "store/redis/endpoint.h"
 
 namespace quflx {
@@ -100,14 +102,15 @@ const OptionDef kOptions[] = {
        c.redis_url = v[0];
        return {};
      }},
-    {"feed", "feed", "QUFLX_FEED", nullptr, "sim", "Feeds to run: sim, or none (repeatable)",
+    {"feed", "feed", "QUFLX_FEED", nullptr, "sim",
+     "Feeds to run: sim, ws, cdp, csv, push, or none (repeatable; several run at once)",
      "something to look at out of the box", true,
      [](ServeConfig& c, const Values& v) -> Result<void> {
-       static const std::set<std::string> kFeeds = {"sim", "none"};
+       static const std::set<std::string> kFeeds = {"sim", "ws", "cdp", "csv", "push", "none"};
        std::set<std::string> seen;
        for (const auto& f : v) {
          if (!kFeeds.contains(f)) {
-           return problem(fmt::format("unknown feed '{}' (available: sim, none)", f));
+           return problem(fmt::format("unknown feed '{}' (available: sim, ws, cdp, csv, push, none)", f));
          }
          if (!seen.insert(f).second) return problem(fmt::format("feed '{}' given twice", f));
        }
@@ -115,6 +118,164 @@ const OptionDef kOptions[] = {
          return problem("'none' cannot be combined with other feeds");
        }
        c.feeds = seen.contains("none") ? Values{} : v;
+       return {};
+     }},
+    {"ws-url", "ws.url", "QUFLX_WS_URL", nullptr, "",
+     "Upstream WebSocket of the ws feed (ws:// or wss://; for PocketOption framing "
+     "wss://HOST/socket.io/?EIO=4&transport=websocket)",
+     "no upstream is assumed", false,
+     [](ServeConfig& c, const Values& v) -> Result<void> {
+       if (!v[0].empty() && !v[0].starts_with("ws://") && !v[0].starts_with("wss://")) {
+         return problem(fmt::format("must start with ws:// or wss:// (got '{}')", v[0]));
+       }
+       c.ws_url = v[0];
+       return {};
+     }},
+    {"ws-format", "ws.format", "QUFLX_WS_FORMAT", nullptr, "pocketoption",
+     "Frames of the ws and cdp feeds: pocketoption (Socket.IO v4 events) or json (tick objects)",
+     "the broker the original captured", false,
+     [](ServeConfig& c, const Values& v) -> Result<void> {
+       if (v[0] != "pocketoption" && v[0] != "json") {
+         return problem(fmt::format("must be pocketoption or json (got '{}')", v[0]));
+       }
+       c.ws_format = v[0];
+       return {};
+     }},
+    {"ws-send", "ws.send", "QUFLX_WS_SEND", nullptr, "",
+     "Messages the ws feed sends after connecting (for pocketoption once Socket.IO is "
+     "connected), one per line, e.g. an auth event and changeSymbol subscriptions",
+     "nothing is sent unless asked; may hold a session secret, so keep it out of files in git",
+     false,
+     [](ServeConfig& c, const Values& v) -> Result<void> {
+       c.ws_send.clear();
+       std::size_t start = 0;
+       const std::string& s = v[0];
+       while (start < s.size()) {
+         auto nl = s.find('\n', start);
+         if (nl == std::string::npos) nl = s.size();
+         std::string line = s.substr(start, nl - start);
+         if (!line.empty() && line.back() == '\r') line.pop_back();
+         if (!line.empty()) c.ws_send.push_back(line);
+         start = nl + 1;
+       }
+       return {};
+     }},
+    {"ws-keepalive", "ws.keepalive", "QUFLX_WS_KEEPALIVE", nullptr, "",
+     "Message the ws feed sends every --ws-keepalive-interval (e.g. 42[\"ps\"]); empty: "
+     "WebSocket pings only",
+     "WebSocket pings keep most upstreams open; brokers that want an application message say so",
+     false,
+     [](ServeConfig& c, const Values& v) -> Result<void> {
+       c.ws_keepalive = v[0];
+       return {};
+     }},
+    {"ws-keepalive-interval", "ws.keepalive_interval", "QUFLX_WS_KEEPALIVE_INTERVAL", nullptr,
+     "20", "Seconds between keep-alive messages", "below the usual 25-30 s idle cut-off", false,
+     [](ServeConfig& c, const Values& v) {
+       return with(number(v[0], 0, 3600, true), [&](double s) {
+         c.ws_keepalive_interval = std::chrono::milliseconds(static_cast<std::int64_t>(s * 1e3));
+       });
+     }},
+    {"ws-idle-timeout", "ws.idle_timeout", "QUFLX_WS_IDLE_TIMEOUT", nullptr, "30",
+     "Seconds without any message after which the ws/cdp connection counts as dead and is "
+     "reopened (WebSocket pings go out at half of it)",
+     "Engine.IO pings every 25 s; a dead link is noticed within half a minute", false,
+     [](ServeConfig& c, const Values& v) {
+       return with(number(v[0], 1, 3600, false), [&](double s) {
+         c.ws_idle_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(s * 1e3));
+       });
+     }},
+    {"cdp-url", "cdp.url", "QUFLX_CDP_URL", nullptr, "http://127.0.0.1:9222",
+     "Chrome's remote debugging endpoint for the cdp feed", "Chrome's default debugging port",
+     false,
+     [](ServeConfig& c, const Values& v) -> Result<void> {
+       if (!v[0].starts_with("http://") && !v[0].starts_with("https://")) {
+         return problem(fmt::format("must start with http:// or https:// (got '{}')", v[0]));
+       }
+       c.cdp_url = v[0];
+       return {};
+     }},
+    {"cdp-target", "cdp.target", "QUFLX_CDP_TARGET", nullptr, "",
+     "Attach to the first page whose URL contains this text", "any page, when there is one",
+     false,
+     [](ServeConfig& c, const Values& v) -> Result<void> {
+       c.cdp_target = v[0];
+       return {};
+     }},
+    {"csv-file", "csv.file", "QUFLX_CSV_FILE", nullptr, "",
+     "Tick (timestamp,asset,price) or candle (timestamp,open,high,low,close[,volume]) CSV "
+     "file the csv feed replays", "no file is assumed", false,
+     [](ServeConfig& c, const Values& v) -> Result<void> {
+       c.csv_file = v[0];
+       return {};
+     }},
+    {"csv-speed", "csv.speed", "QUFLX_CSV_SPEED", nullptr, "max",
+     "Replay speed factor (1: real time) or max", "replays are mostly for filling history fast",
+     false,
+     [](ServeConfig& c, const Values& v) -> Result<void> {
+       if (v[0] == "max") {
+         c.csv_speed = 0;
+         return {};
+       }
+       return with(number(v[0], 0, 1e9, true), [&](double f) { c.csv_speed = f; });
+     }},
+    {"csv-asset", "csv.asset", "QUFLX_CSV_ASSET", nullptr, "",
+     "Asset of a CSV file without an asset column (else taken from the file name)",
+     "EURUSD_otc_1m.csv names its own asset", false,
+     [](ServeConfig& c, const Values& v) -> Result<void> {
+       if (!v[0].empty()) {
+         if (auto ok = validate_asset_name(v[0]); !ok.ok()) return problem(ok.error().message);
+       }
+       c.csv_asset = v[0];
+       return {};
+     }},
+    {"csv-timeframe", "csv.timeframe", "QUFLX_CSV_TIMEFRAME", nullptr, "",
+     "Timeframe of a candle CSV file (else taken from the file name)",
+     "EURUSD_otc_1m.csv names its own timeframe", false,
+     [](ServeConfig& c, const Values& v) -> Result<void> {
+       if (!v[0].empty()) {
+         auto tf = validate_timeframe(v[0]);
+         if (!tf.ok()) return problem(tf.error().message);
+       }
+       c.csv_timeframe = v[0];
+       return {};
+     }},
+    {"clock-offset", "clock_offset", "QUFLX_CLOCK_OFFSET", nullptr, "0",
+     "Seconds subtracted from feed timestamps: S for every feed but sim, or FEED=S per feed "
+     "(e.g. ws=7200,csv=0)",
+     "feeds are expected on UTC; the PocketOption broker ran about +7200 s ahead", true,
+     [](ServeConfig& c, const Values& v) -> Result<void> {
+       static const std::set<std::string> kFeeds = {"ws", "cdp", "csv", "push"};
+       c.clock_offsets.clear();
+       for (const auto& item : v) {
+         std::string feed = "*";
+         std::string value = item;
+         if (const auto eq = item.find('='); eq != std::string::npos) {
+           feed = item.substr(0, eq);
+           value = item.substr(eq + 1);
+           if (!kFeeds.contains(feed)) {
+             return problem(fmt::format("'{}': feed must be one of ws, cdp, csv, push", item));
+           }
+         }
+         auto n = number(value, -86400 * 365, 86400 * 365, false);
+         if (!n.ok()) return problem(fmt::format("'{}': {}", item, n.error().message));
+         c.clock_offsets.emplace_back(feed, std::chrono::microseconds(std::llround(*n * 1e6)));
+       }
+       return {};
+     }},
+    {"stale-after", "stale_after", "QUFLX_STALE_AFTER", nullptr, "10",
+     "Seconds without a tick after which a ws/cdp/push asset is reported stale",
+     "OTC assets tick several times a second; ten silent seconds mean trouble", false,
+     [](ServeConfig& c, const Values& v) {
+       return with(number(v[0], 0.1, 86400, false), [&](double s) {
+         c.stale_after = std::chrono::microseconds(static_cast<std::int64_t>(s * 1e6));
+       });
+     }},
+    {"auth-token", "auth_token", "QUFLX_AUTH_TOKEN", nullptr, "",
+     "Token that write requests must present (Authorization: Bearer TOKEN); POST /api/ticks "
+     "needs it", "writes are refused until a token is set; keep it out of files in git", false,
+     [](ServeConfig& c, const Values& v) -> Result<void> {
+       c.auth_token = v[0];
        return {};
      }},
     {"sim-assets", "sim.assets", "QUFLX_SIM_ASSETS", nullptr,
@@ -340,7 +501,27 @@ Result<ServeConfig> ServeOptionsParser::resolve(const EnvLookup& env) const {
     if (!d.list && v.size() != 1) v = Values{v.empty() ? "" : v.back()};
     if (auto r = d.apply(c, v); !r.ok()) return fail(source, r.error());
   }
+  // Options that only make sense together.
+  auto needs = [&](const char* feed, bool ok, const char* what) -> std::optional<Error> {
+    if (std::find(c.feeds.begin(), c.feeds.end(), feed) == c.feeds.end() || ok) return std::nullopt;
+    return make_error(ErrorCode::kInvalidConfig,
+                      fmt::format("invalid configuration: --feed {} needs {}", feed, what));
+  };
+  if (auto e = needs("ws", !c.ws_url.empty(), "--ws-url")) return *e;
+  if (auto e = needs("csv", !c.csv_file.empty(), "--csv-file")) return *e;
+  if (auto e = needs("push", !c.auth_token.empty(), "--auth-token (pushed ticks are authenticated)")) {
+    return *e;
+  }
   return c;
+}
+
+std::chrono::microseconds ServeConfig::clock_offset(std::string_view feed) const {
+  std::chrono::microseconds fallback{0};
+  for (const auto& [name, offset] : clock_offsets) {
+    if (name == feed) return offset;
+    if (name == "*") fallback = offset;
+  }
+  return feed == "sim" ? std::chrono::microseconds{0} : fallback;
 }
 
 Result<ServeConfig> parse_serve_config(const std::vector<std::string>& args, const EnvLookup& env) {

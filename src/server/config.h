@@ -27,12 +27,33 @@ struct ServeConfig {
   std::uint16_t port = 0;
   std::string log_level;
   std::optional<std::string> redis_url;  // empty: run without Redis
-  std::vector<std::string> feeds;        // "sim", "none"
+  std::vector<std::string> feeds;        // "sim", "ws", "cdp", "csv", "push"
 
   std::vector<SimAsset> sim_assets;
   double sim_rate = 0;  // ticks per second per asset
   std::uint64_t sim_seed = 0;
   bool sim_seed_given = false;
+
+  // Network and replay feeds (SPEC §2).
+  std::string ws_url;
+  std::string ws_format = "pocketoption";       // or "json"
+  std::vector<std::string> ws_send;              // messages after connecting
+  std::string ws_keepalive;                      // keep-alive message; empty: pings only
+  std::chrono::milliseconds ws_keepalive_interval{0};
+  std::chrono::milliseconds ws_idle_timeout{0};
+  std::string cdp_url;
+  std::string cdp_target;
+  std::string csv_file;
+  double csv_speed = 0;                          // 0: max
+  std::string csv_asset;
+  std::string csv_timeframe;
+  // Seconds subtracted from each feed's timestamps: per feed name, "*" for the default.
+  std::vector<std::pair<std::string, std::chrono::microseconds>> clock_offsets;
+  std::chrono::microseconds stale_after{0};
+  std::string auth_token;                        // empty: write endpoints refuse
+
+  // The clock offset of `feed` (its own entry, else "*", else 0).
+  std::chrono::microseconds clock_offset(std::string_view feed) const;
 
   std::size_t buffer_size = 0;      // ticks:{A} cap
   std::size_t history_candles = 0;  // historical:{A}:{TF} length

@@ -116,6 +116,13 @@ TEST(Config, InvalidOptionsFailWithOneLineNamingTheOption) {
       {{"--history-candles", "501"}, {}, "--history-candles"},
       {{"--no-such-flag", "1"}, {}, "no-such-flag"},
       {{"--config", "/nonexistent/quflx.toml"}, {}, "/nonexistent/quflx.toml"},
+      {{"--feed", "ws"}, {}, "--feed ws needs --ws-url"},
+      {{"--feed", "push"}, {}, "--feed push needs --auth-token"},
+      {{"--ws-url", "http://x"}, {}, "--ws-url: must start with ws:// or wss://"},
+      {{"--ws-format", "xml"}, {}, "--ws-format: must be pocketoption or json"},
+      {{"--csv-speed", "fast"}, {}, "--csv-speed"},
+      {{"--clock-offset", "sim=5"}, {}, "--clock-offset: 'sim=5': feed must be one of"},
+      {{"--csv-timeframe", "7m"}, {}, "--csv-timeframe"},
   };
   for (const auto& bc : cases) {
     auto c = parse_serve_config(bc.args, env_of(bc.env));
@@ -124,6 +131,20 @@ TEST(Config, InvalidOptionsFailWithOneLineNamingTheOption) {
     EXPECT_THAT(c.error().message, HasSubstr(bc.expect_in_message));
     EXPECT_EQ(c.error().message.find('\n'), std::string::npos) << c.error().message;
   }
+}
+
+TEST(Config, FeedOptionsAndPerFeedClockOffsets) {
+  auto c = parse_serve_config({"--feed", "ws,csv", "--ws-url", "wss://h/socket.io/?EIO=4",
+                               "--csv-file", "x.csv", "--csv-speed", "2.5", "--clock-offset",
+                               "7200,csv=-1.5", "--ws-send", "42[\"auth\",{}]\n42[\"changeSymbol\",{}]"},
+                              env_of({}));
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->feeds, (std::vector<std::string>{"ws", "csv"}));
+  EXPECT_EQ(c->csv_speed, 2.5);
+  EXPECT_EQ(c->clock_offset("ws"), std::chrono::seconds(7200));
+  EXPECT_EQ(c->clock_offset("csv"), std::chrono::milliseconds(-1500));
+  EXPECT_EQ(c->clock_offset("sim"), std::chrono::seconds(0));
+  EXPECT_EQ(c->ws_send, (std::vector<std::string>{"42[\"auth\",{}]", "42[\"changeSymbol\",{}]"}));
 }
 
 TEST(Config, FileErrorsNameTheKeyAndFile) {

@@ -1,6 +1,9 @@
 #include "server/service.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -12,10 +15,15 @@
 #include <csignal>
 #include <random>
 
+#include "feed/cdp_feed.h"
+#include "feed/csv_feed.h"
+#include "feed/frame_ingest.h"
 #include "feed/sim_feed.h"
+#include "feed/ws_feed.h"
 #include "net/http_server.h"
 #include "server/api_routes.h"
 #include "server/history_service.h"
+#include "server/push_route.h"
 #include "server/status_routes.h"
 #include "server/tick_pipeline.h"
 #include "store/redis/connection.h"
@@ -38,7 +46,10 @@ struct Service::Impl {
 
   void start_redis();
   void register_routes();
+  FeedRegistration feed_registration(const std::string& name) const;
+  void watch_frames(FrameIngest& frames);
   std::optional<Candle> forming_bar(std::string_view asset, Timeframe tf) const;
+  void create_feeds();
   asio::awaitable<void> start_feeds();
   void schedule_clock();
   asio::awaitable<void> shutdown(int signal);
@@ -55,6 +66,11 @@ struct Service::Impl {
   std::unique_ptr<HistoryService> history;
   net::HttpServer http;
   std::vector<std::unique_ptr<Feed>> feeds;
+  // The push feed has no Feed object of its own: POST /api/ticks is its input.
+  std::unique_ptr<FeedFaults> push_faults;
+  std::unique_ptr<FrameIngest> push_frames;
+  // detect_asset: the symbol the broker's chart shows, from the latest updateCharts.
+  std::string active_asset;
   asio::steady_timer clock_timer;
   asio::signal_set signals;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
@@ -86,12 +102,91 @@ std::optional<Candle> Service::Impl::forming_bar(std::string_view asset, Timefra
   return std::nullopt;
 }
 
+FeedRegistration Service::Impl::feed_registration(const std::string& name) const {
+  const Micros offset = config.clock_offset(name);
+  if (offset != Micros{0}) {
+    spdlog::info("feed {}: clock offset {} s", name, static_cast<double>(offset.count()) / 1e6);
+  }
+  return FeedRegistration{name, /*replay_clock=*/name == "csv", offset};
+}
+
+void Service::Impl::watch_frames(FrameIngest& frames) {
+  frames.set_active_asset_handler([this](std::string_view asset) {
+    if (asset == active_asset) return;
+    active_asset = std::string(asset);
+    spdlog::info("detect_asset: the broker's chart shows {}", active_asset);
+  });
+  // Staleness is logged and exported by FrameIngest; telling Socket.IO clients (event
+  // feed_stale, docs/contract.md) hangs on this handler once the Socket.IO server is wired.
+  frames.set_stale_handler([](const StaleChange&) {});
+}
+
 void Service::Impl::register_routes() {
   register_status_routes(http, metrics, [this] { return state(); });
+  if (std::find(config.feeds.begin(), config.feeds.end(), "push") != config.feeds.end()) {
+    const FeedId id = pipeline.register_feed(feed_registration("push"));
+    push_faults = std::make_unique<FeedFaults>("push", metrics);
+    push_frames = std::make_unique<FrameIngest>(pipeline, id, "push", *push_faults, clock,
+                                                metrics, config.stale_after);
+    watch_frames(*push_frames);
+    // No durable sink exists yet (persistence, SPEC §4): the acknowledgement says so.
+    register_push_route(http, PushRouteDeps{&pipeline, id, push_frames.get(), config.auth_token,
+                                            [] { return false; }});
+  }
   register_api_routes(http, ApiRoutesDeps{history.get(), tick_log.get(),
                                           [this](std::string_view asset, Timeframe tf) {
                                             return forming_bar(asset, tf);
                                           }});
+}
+
+void Service::Impl::create_feeds() {
+  for (const auto& name : config.feeds) {
+    if (name == "sim") {
+      const FeedId id = pipeline.register_feed(FeedRegistration{"sim", false, Micros{0}});
+      SimOptions o;
+      o.assets = config.sim_assets;
+      o.ticks_per_second_per_asset = config.sim_rate;
+      o.seed = config.sim_seed_given ? config.sim_seed : std::random_device{}();
+      feeds.push_back(std::make_unique<SimFeed>(ioc.get_executor(), pipeline, id, o, clock));
+    } else if (name == "ws") {
+      const FeedId id = pipeline.register_feed(feed_registration("ws"));
+      WsFeedOptions o;
+      o.url = *parse_web_url(config.ws_url);  // validated with the configuration
+      o.format = config.ws_format == "json" ? FeedFormat::kJson : FeedFormat::kPocketOption;
+      o.send_on_connect = config.ws_send;
+      o.keepalive_message = config.ws_keepalive;
+      o.keepalive_interval = config.ws_keepalive_interval;
+      o.stale_after = config.stale_after;
+      o.client.idle_timeout = config.ws_idle_timeout;
+      auto f = std::make_unique<WsFeed>(ioc.get_executor(), pipeline, id, o, clock, metrics);
+      watch_frames(f->frames());
+      feeds.push_back(std::move(f));
+    } else if (name == "cdp") {
+      const FeedId id = pipeline.register_feed(feed_registration("cdp"));
+      CdpFeedOptions o;
+      auto url = parse_web_url(config.cdp_url);
+      if (!url.ok()) {
+        spdlog::error("feed cdp: {}", url.error().message);
+        continue;
+      }
+      o.cdp_url = *url;
+      o.target_filter = config.cdp_target;
+      o.format = config.ws_format == "json" ? FeedFormat::kJson : FeedFormat::kPocketOption;
+      o.stale_after = config.stale_after;
+      o.client.idle_timeout = config.ws_idle_timeout;
+      auto f = std::make_unique<CdpFeed>(ioc.get_executor(), pipeline, id, o, clock, metrics);
+      watch_frames(f->frames());
+      feeds.push_back(std::move(f));
+    } else if (name == "csv") {
+      const FeedId id = pipeline.register_feed(feed_registration("csv"));
+      CsvFeedOptions o;
+      o.path = config.csv_file;
+      o.speed = config.csv_speed;
+      o.asset = config.csv_asset;
+      if (!config.csv_timeframe.empty()) o.timeframe = parse_timeframe(config.csv_timeframe);
+      feeds.push_back(std::make_unique<CsvFeed>(ioc.get_executor(), pipeline, id, o, metrics));
+    }
+  }
 }
 
 asio::awaitable<void> Service::Impl::start_feeds() {
@@ -106,16 +201,7 @@ asio::awaitable<void> Service::Impl::start_feeds() {
     }
   }
   if (stopping) co_return;
-  for (const auto& name : config.feeds) {
-    if (name == "sim") {
-      const FeedId id = pipeline.register_feed(FeedRegistration{"sim", false, Micros{0}});
-      SimOptions o;
-      o.assets = config.sim_assets;
-      o.ticks_per_second_per_asset = config.sim_rate;
-      o.seed = config.sim_seed_given ? config.sim_seed : std::random_device{}();
-      feeds.push_back(std::make_unique<SimFeed>(ioc.get_executor(), pipeline, id, o, clock));
-    }
-  }
+  create_feeds();
   if (feeds.empty()) spdlog::info("feeds: none; serving what other servers publish");
   for (auto& f : feeds) f->start();
 }
@@ -130,6 +216,7 @@ void Service::Impl::schedule_clock() {
   clock_timer.async_wait([this](boost::system::error_code ec) {
     if (ec || stopping) return;
     pipeline.advance_live_clock();
+    if (push_frames) push_frames->check_staleness();
     schedule_clock();
   });
 }
@@ -141,6 +228,13 @@ ServiceState Service::Impl::state() const {
   s.redis = redis.get();
   s.redis_writer = redis_writer.get();
   for (const auto& f : feeds) s.feeds.push_back(f->status());
+  if (push_frames) {
+    s.feeds.push_back(FeedStatus{"push", stopping ? "stopped" : "running",
+                                 fmt::format("POST /api/ticks; {} inputs skipped, {} stale assets",
+                                             push_faults->total(), push_frames->stale_assets()),
+                                 push_frames->ticks()});
+  }
+  s.active_asset = active_asset;
   s.stopping = stopping;
   return s;
 }

@@ -42,6 +42,7 @@ std::string health_json(const ServiceState& s) {
                                  {"ticks", f.ticks}});
   }
   root["feeds"] = std::move(feeds);
+  if (!s.active_asset.empty()) root["active_asset"] = s.active_asset;
   root["status"] = s.stopping ? "stopping" : degraded ? "degraded" : "ok";
   return json::serialize(root);
 }

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "common/metrics.h"
@@ -24,6 +25,7 @@ struct ServiceState {
   const redis::Connection* redis = nullptr;
   const RedisTickWriter* redis_writer = nullptr;
   std::vector<FeedStatus> feeds;
+  std::string active_asset;  // detect_asset: the broker chart's symbol (ws/cdp), if known
   bool stopping = false;
 };
 

@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <bit>
+#include <iterator>
+#include <optional>
 #include <cmath>
 
 #include "protocol/market_json.h"
@@ -11,8 +14,29 @@
 namespace quflx {
 namespace {
 
-constexpr const char* kReasonNames[] = {"invalid_asset", "invalid_price", "invalid_timestamp",
-                                        "future_timestamp"};
+constexpr const char* kReasonNames[] = {"invalid_asset",     "invalid_price",
+                                        "invalid_timestamp", "future_timestamp",
+                                        "invalid_candle",    "unsupported_period",
+                                        "misaligned_history"};
+constexpr ErrorCode kReasonCodes[] = {ErrorCode::kInvalidAsset,     ErrorCode::kInvalidPrice,
+                                      ErrorCode::kInvalidTimestamp, ErrorCode::kFutureTimestamp,
+                                      ErrorCode::kBadPayload,       ErrorCode::kBadPayload,
+                                      ErrorCode::kBadPayload};
+
+bool valid_bar(const HistoryBar& b) {
+  for (double v : {b.open, b.high, b.low, b.close}) {
+    if (!std::isfinite(v) || v <= 0) return false;
+  }
+  return b.low <= b.high && b.low <= std::min(b.open, b.close) &&
+         b.high >= std::max(b.open, b.close);
+}
+
+std::optional<Timeframe> timeframe_of_period(std::int64_t period_s) {
+  for (Timeframe tf : kAllTimeframes) {
+    if (duration_seconds(tf) == period_s) return tf;
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -39,7 +63,7 @@ FeedId TickPipeline::register_feed(FeedRegistration reg) {
   const auto id = static_cast<FeedId>(feeds_.size());
   Feed& f = feeds_.emplace_back();
   f.domain = reg.replay_clock ? id + 1 : 0;
-  for (int r = 0; r < 4; ++r) {
+  for (int r = 0; r < 7; ++r) {
     f.rejected[r] = &metrics_.counter("quflx_feed_rejected_total",
                                       "Feed input rejected, by feed and reason",
                                       {{"feed", reg.name}, {"reason", kReasonNames[r]}});
@@ -59,13 +83,22 @@ Counter& TickPipeline::accepted_counter(AssetId asset) {
   return *accepted_[asset];
 }
 
-void TickPipeline::reject(Feed& f, Reason reason, std::string_view detail) {
+void TickPipeline::reject(Feed& f, Reason reason, std::string_view detail, std::size_t index) {
   ++stats_.rejected;
   f.rejected[reason]->inc();
+  if (rejections_) rejections_->push_back(TickRejection{index, kReasonCodes[reason], std::string(detail)});
   if (f.reject_log.allow()) {
     spdlog::warn("feed {}: tick rejected ({}): {} ({} similar suppressed)", f.reg.name,
                  kReasonNames[reason], detail, f.reject_log.take_suppressed());
   }
+}
+
+std::size_t TickPipeline::ingest(FeedId feed_id, std::span<const RawTick> raw,
+                                 std::vector<TickRejection>& rejections) {
+  rejections_ = &rejections;
+  const std::size_t n = ingest(feed_id, raw);
+  rejections_ = nullptr;
+  return n;
 }
 
 std::size_t TickPipeline::ingest(FeedId feed_id, std::span<const RawTick> raw) {
@@ -76,19 +109,20 @@ std::size_t TickPipeline::ingest(FeedId feed_id, std::span<const RawTick> raw) {
   const bool live = f.domain == 0;
   const UtcMicros min_time = from_unix_micros(1);
 
-  for (const RawTick& r : raw) {
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    const RawTick& r = raw[i];
     if (!is_valid_asset_name(r.asset)) {
-      reject(f, kAsset, validate_asset_name(r.asset).error().message);
+      reject(f, kAsset, validate_asset_name(r.asset).error().message, i);
       continue;
     }
     if (!std::isfinite(r.price) || r.price <= 0.0) {
-      reject(f, kPrice, fmt::format("{}: price must be a finite number > 0, got {}", r.asset, r.price));
+      reject(f, kPrice, fmt::format("{}: price must be a finite number > 0, got {}", r.asset, r.price), i);
       continue;
     }
     const UtcMicros t = r.time - f.reg.clock_offset;
     if (t < min_time) {
       reject(f, kTime, fmt::format("{}: timestamp before 1970 (after a clock offset of {} s)",
-                                   r.asset, f.reg.clock_offset.count() / 1e6));
+                                   r.asset, f.reg.clock_offset.count() / 1e6), i);
       continue;
     }
     UtcMicros now = wall;
@@ -101,7 +135,7 @@ std::size_t TickPipeline::ingest(FeedId feed_id, std::span<const RawTick> raw) {
              fmt::format("{}: timestamp {:.3f} s ahead of the clock (limit {} s); is the feed's "
                          "clock offset set?",
                          r.asset, static_cast<double>((t - now).count()) / 1e6,
-                         options_.max_future_skew.count() / 1e6));
+                         options_.max_future_skew.count() / 1e6), i);
       continue;
     }
     const AssetId asset = assets_.intern(r.asset);
@@ -127,6 +161,119 @@ std::size_t TickPipeline::ingest(FeedId feed_id, std::span<const RawTick> raw) {
   stats_.accepted += ticks_.size();
   if (!ticks_.empty() || !events_.empty()) dispatch();
   return ticks_.size();
+}
+
+std::size_t TickPipeline::seed_history(FeedId feed_id, const HistorySeed& seed) {
+  Feed& f = feeds_.at(feed_id);
+  if (!is_valid_asset_name(seed.asset)) {
+    reject(f, kAsset, "history: " + validate_asset_name(seed.asset).error().message);
+    return 0;
+  }
+  const auto tf = timeframe_of_period(seed.period_s);
+  if (!tf) {
+    reject(f, kPeriod, fmt::format("history for {}: period {} s is not one of the timeframes",
+                                   seed.asset, seed.period_s));
+    return 0;
+  }
+  const std::int64_t d = duration_seconds(*tf);
+  const std::int64_t offset_us = f.reg.clock_offset.count();
+  const bool live = f.domain == 0;
+  seed_bars_.clear();
+
+  // The payload's own bars; they shift with the clock offset, which must keep them aligned.
+  if (!seed.bars.empty() && offset_us % (d * 1'000'000) != 0) {
+    reject(f, kAlign,
+           fmt::format("history for {}: {} bars of {} cannot be aligned to UTC after a clock "
+                       "offset of {} s", seed.asset, seed.bars.size(), to_string(*tf), offset_us / 1e6));
+  } else {
+    for (const HistoryBar& b : seed.bars) {
+      const std::int64_t open = b.open_time_s - offset_us / 1'000'000;
+      if (!valid_bar(b) || open <= 0 || open % d != 0) {
+        reject(f, kCandle, fmt::format("history for {}: bar at {} (o {} h {} l {} c {}) is not a "
+                                       "valid {} bar", seed.asset, b.open_time_s, b.open, b.high,
+                                       b.low, b.close, to_string(*tf)));
+        continue;
+      }
+      Candle c;
+      c.open_time_s = open;
+      c.open = b.open;
+      c.high = b.high;
+      c.low = b.low;
+      c.close = b.close;
+      c.volume = 0;  // the broker's bars say nothing about how many ticks they had
+      c.first_tick = c.last_tick = from_unix_micros(open * 1'000'000);
+      seed_bars_.push_back(c);
+    }
+  }
+  // History ticks, bucketed into bars of the period; a bar the payload also gave wins.
+  const std::size_t given = seed_bars_.size();
+  for (const HistoryPoint& p : seed.ticks) {
+    const UtcMicros t = p.time - f.reg.clock_offset;
+    if (!std::isfinite(p.price) || p.price <= 0.0) {
+      reject(f, kPrice, fmt::format("history for {}: price must be a finite number > 0, got {}",
+                                    seed.asset, p.price));
+      continue;
+    }
+    if (t < from_unix_micros(1)) {
+      reject(f, kTime, fmt::format("history for {}: timestamp before 1970", seed.asset));
+      continue;
+    }
+    const std::int64_t s = unix_micros(t) / 1'000'000;
+    const std::int64_t open = s - s % d;
+    if (seed_bars_.size() > given && seed_bars_.back().open_time_s == open) {
+      Candle& c = seed_bars_.back();
+      if (t < c.first_tick) {
+        c.first_tick = t;
+        c.open = p.price;
+      }
+      if (t >= c.last_tick) {
+        c.last_tick = t;
+        c.close = p.price;
+      }
+      c.high = std::max(c.high, p.price);
+      c.low = std::min(c.low, p.price);
+      ++c.volume;
+      continue;
+    }
+    Candle c;
+    c.open_time_s = open;
+    c.open = c.high = c.low = c.close = p.price;
+    c.volume = 1;
+    c.first_tick = c.last_tick = t;
+    seed_bars_.push_back(c);
+  }
+  if (seed_bars_.size() > given) {
+    // Keep the payload's bars where both exist, then restore time order.
+    std::vector<Candle> merged;
+    merged.reserve(seed_bars_.size());
+    std::merge(seed_bars_.begin(), seed_bars_.begin() + static_cast<std::ptrdiff_t>(given),
+               seed_bars_.begin() + static_cast<std::ptrdiff_t>(given), seed_bars_.end(),
+               std::back_inserter(merged),
+               [](const Candle& a, const Candle& b) { return a.open_time_s < b.open_time_s; });
+    seed_bars_.clear();
+    for (const Candle& c : merged) {
+      if (!seed_bars_.empty() && seed_bars_.back().open_time_s == c.open_time_s) continue;
+      seed_bars_.push_back(c);
+    }
+  }
+  if (seed_bars_.empty()) return 0;
+
+  const AssetId asset = assets_.intern(seed.asset);
+  if (asset >= asset_domain_.size()) asset_domain_.resize(asset + 1, 0);
+  asset_domain_[asset] = f.domain;
+  UtcMicros now = clock_.now();
+  if (!live) {
+    f.clock = std::max(f.clock, seed_bars_.back().last_tick);
+    now = f.clock;
+  }
+  ticks_.clear();
+  events_.clear();
+  seeded_.clear();
+  const std::size_t n = aggregator_.seed(asset, *tf, seed_bars_, now, events_, seeded_);
+  stats_.history_bars += n;
+  if (!events_.empty() || !seeded_.empty()) dispatch();
+  seeded_.clear();
+  return n;
 }
 
 void TickPipeline::close_domain(std::uint32_t domain, UtcMicros now) {
@@ -174,6 +321,7 @@ void TickPipeline::dispatch() {
   batch.candles = events_.updates();
   batch.candle_json = candle_json_;
   batch.history_changed = events_.history_changed();
+  batch.seeded = seeded_;
   for (IngestSink* s : sinks_) s->on_batch(batch);
 }
 

@@ -39,12 +39,19 @@ struct FeedRegistration {
   Micros clock_offset{0};     // subtracted from every timestamp of the feed
 };
 
+struct TickRejection {
+  std::size_t index = 0;  // position in the ingest call
+  ErrorCode code = ErrorCode::kBadPayload;
+  std::string message;
+};
+
 struct PipelineStats {
   std::uint64_t accepted = 0;
   std::uint64_t rejected = 0;
   std::uint64_t late_amended = 0;  // (tick, timeframe) pairs folded into a closed bar
   std::uint64_t late_dropped = 0;  // (tick, timeframe) pairs left out of the candles
   std::uint64_t batches = 0;
+  std::uint64_t history_bars = 0;  // bars merged from history payloads
 };
 
 class TickPipeline final : public TickIngest {
@@ -55,7 +62,11 @@ class TickPipeline final : public TickIngest {
   void add_sink(IngestSink& sink);
 
   std::size_t ingest(FeedId feed, std::span<const RawTick> ticks) override;
+  // ingest() that also says which ticks were rejected and why (for replies to producers).
+  std::size_t ingest(FeedId feed, std::span<const RawTick> ticks,
+                     std::vector<TickRejection>& rejections);
   void advance_feed_clock(FeedId feed, UtcMicros now) override;
+  std::size_t seed_history(FeedId feed, const HistorySeed& seed) override;
   // Closes the bars of live-clock assets that have ended by the wall clock.
   void advance_live_clock();
 
@@ -72,11 +83,11 @@ class TickPipeline final : public TickIngest {
     std::uint32_t domain = 0;  // 0: the wall clock; otherwise the feed's own clock
     UtcMicros clock{};         // replay clock: latest data time seen
     LogLimiter reject_log;
-    Counter* rejected[4] = {};
+    Counter* rejected[7] = {};
   };
-  enum Reason { kAsset = 0, kPrice, kTime, kFuture };
+  enum Reason { kAsset = 0, kPrice, kTime, kFuture, kCandle, kPeriod, kAlign };
 
-  void reject(Feed& f, Reason reason, std::string_view detail);
+  void reject(Feed& f, Reason reason, std::string_view detail, std::size_t index = 0);
   void close_domain(std::uint32_t domain, UtcMicros now);
   void dispatch();
   Counter& accepted_counter(AssetId asset);
@@ -99,6 +110,9 @@ class TickPipeline final : public TickIngest {
   std::string arena_;
   std::vector<std::pair<std::size_t, std::size_t>> tick_spans_, candle_spans_;
   std::vector<std::string_view> tick_json_, candle_json_;
+  std::vector<CandleUpdate> seeded_;
+  std::vector<Candle> seed_bars_;
+  std::vector<TickRejection>* rejections_ = nullptr;  // set during a reporting ingest()
 
   Counter& m_late_amended_;
   Counter& m_late_dropped_;

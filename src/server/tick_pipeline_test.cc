@@ -33,6 +33,7 @@ class RecordingSink final : public IngestSink {
       candle_json.emplace_back(b.candle_json[i]);
     }
     for (const auto& h : b.history_changed) history.push_back(h);
+    for (const auto& u : b.seeded) seeded.push_back(u);
     ++batches;
   }
   std::vector<SequencedTick> ticks;
@@ -40,6 +41,7 @@ class RecordingSink final : public IngestSink {
   std::vector<CandleUpdate> candles;
   std::vector<std::string> candle_json;
   std::vector<AssetTimeframe> history;
+  std::vector<CandleUpdate> seeded;
   int batches = 0;
 
  private:
@@ -166,6 +168,58 @@ TEST_F(TickPipelineTest, AnEmptyOrFullyRejectedBatchReachesNoSink) {
   const std::vector<RawTick> raw = {{"", 1.0, at(kT0)}};
   EXPECT_EQ(pipeline_.ingest(live_, raw), 0u);
   EXPECT_EQ(sink_.batches, 0);
+}
+
+
+TEST_F(TickPipelineTest, HistorySeedsCandlesWithoutTicksOrSeq) {
+  const FeedId ws = pipeline_.register_feed({"ws", false, std::chrono::seconds(7200)});
+  const auto t0 = static_cast<std::int64_t>(kT0);
+  // Broker clock is 7200 s ahead; bars of minutes -3 and -2, then history ticks of minute -1.
+  std::vector<HistoryBar> bars = {{t0 + 7200 - 180, 1.0, 1.5, 0.9, 1.2},
+                                  {t0 + 7200 - 120, 1.2, 1.3, 1.1, 1.25},
+                                  {t0 + 7200 - 60, 5, 4, 6, 5}};  // high < low: invalid
+  std::vector<HistoryPoint> points = {{at(kT0 + 7200 - 59.5), 2.0}, {at(kT0 + 7200 - 30), 2.5},
+                                      {at(kT0 + 7200 - 1), 1.5}};
+  const auto n = pipeline_.seed_history(ws, HistorySeed{"EURUSD_otc", 60, bars, points});
+  EXPECT_EQ(n, 3u);
+  EXPECT_TRUE(sink_.ticks.empty());
+  EXPECT_EQ(pipeline_.sequencer().last(pipeline_.assets().intern("EURUSD_otc")), 0u);
+  ASSERT_EQ(sink_.seeded.size(), 3u);
+  const auto a = *pipeline_.assets().find("EURUSD_otc");
+  const auto& closed = pipeline_.candles().closed(a, Timeframe::k1m);
+  ASSERT_EQ(closed.size(), 3u);
+  EXPECT_EQ(closed[0].open_time_s, t0 - 180);
+  EXPECT_EQ(closed[2].open_time_s, t0 - 60);
+  EXPECT_EQ(closed[2].open, 2.0);
+  EXPECT_EQ(closed[2].high, 2.5);
+  EXPECT_EQ(closed[2].close, 1.5);
+  EXPECT_EQ(closed[2].volume, 3u);
+  ASSERT_EQ(sink_.history.size(), 1u);
+  EXPECT_EQ(pipeline_.stats().rejected, 1u);
+  EXPECT_EQ(pipeline_.stats().history_bars, 3u);
+}
+
+TEST_F(TickPipelineTest, HistoryWithAnUnknownPeriodOrMisalignedOffsetIsRejected) {
+  EXPECT_EQ(pipeline_.seed_history(live_, HistorySeed{"A", 120, {}, {}}), 0u);
+  const FeedId odd = pipeline_.register_feed({"ws", false, std::chrono::seconds(7)});
+  std::vector<HistoryBar> bars = {{static_cast<std::int64_t>(kT0) - 60, 1, 1, 1, 1}};
+  EXPECT_EQ(pipeline_.seed_history(odd, HistorySeed{"A", 60, bars, {}}), 0u);
+  EXPECT_EQ(pipeline_.stats().rejected, 2u);
+  EXPECT_NE(metrics_.render().find(
+                R"(quflx_feed_rejected_total{feed="ws",reason="misaligned_history"} 1)"),
+            std::string::npos);
+}
+
+TEST_F(TickPipelineTest, ReportingIngestSaysWhichTicksWereRejected) {
+  std::vector<RawTick> ticks = {{"A", 1.0, at(kT0 + 1)}, {"bad name!", 1.0, at(kT0 + 1)},
+                                {"A", -1.0, at(kT0 + 2)}};
+  std::vector<TickRejection> rejections;
+  EXPECT_EQ(pipeline_.ingest(live_, ticks, rejections), 1u);
+  ASSERT_EQ(rejections.size(), 2u);
+  EXPECT_EQ(rejections[0].index, 1u);
+  EXPECT_EQ(rejections[0].code, ErrorCode::kInvalidAsset);
+  EXPECT_EQ(rejections[1].index, 2u);
+  EXPECT_EQ(rejections[1].code, ErrorCode::kInvalidPrice);
 }
 
 }  // namespace
