@@ -132,16 +132,17 @@ class PocketOptionDecoder final : public FeedDecoder {
         return;
       case SioType::kEvent:
       case SioType::kBinaryEvent: {
-        auto ev = parse_sio_event(sio->payload, sio->attachments);
+        const bool waits = sio->type == SioType::kBinaryEvent && sio->attachments > 0;
+        // A header that waits for attachments keeps its own copy: argument views point into it.
+        if (waits) pending_text_.assign(sio->payload);
+        auto ev = parse_sio_event(waits ? std::string_view(pending_text_) : sio->payload,
+                                  sio->attachments);
         if (!ev.ok()) {
           sink_.on_fault(FrameFault::kMalformedFrame, ev.error().message + ": " + excerpt(frame));
           return;
         }
-        if (sio->type == SioType::kBinaryEvent && sio->attachments > 0) {
-          // Keep the header's text: argument views point into it.
-          pending_text_.assign(sio->payload);
-          auto again = parse_sio_event(pending_text_, sio->attachments);
-          pending_event_ = std::move(*again);
+        if (waits) {
+          pending_event_ = std::move(*ev);
           pending_attachments_ = sio->attachments;
           attachments_.clear();
           pending_ = true;

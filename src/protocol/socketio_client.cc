@@ -76,22 +76,35 @@ Result<SioEvent> parse_sio_event(std::string_view payload, std::size_t attachmen
     std::string_view raw;
     if (!c.skip_value(&raw)) return bad(fmt::format("event '{}': malformed argument", ev.name));
     SioEventArg arg{raw, -1};
-    // {"_placeholder":true,"num":N} in either key order (small: parse it properly).
+    // {"_placeholder":true,"num":N}, keys in either order.
     if (raw.size() < 64 && raw.find("_placeholder") != std::string_view::npos) {
-      boost::system::error_code ec;
-      auto v = boost::json::parse(raw, ec);
-      const auto* o = ec ? nullptr : v.if_object();
-      const auto* ph = o ? o->if_contains("_placeholder") : nullptr;
-      const auto* num = o ? o->if_contains("num") : nullptr;
-      if (ph && ph->is_bool() && ph->get_bool() && num) {
-        std::int64_t n = -1;
-        if (num->is_int64()) n = num->get_int64();
-        if (num->is_uint64() && num->get_uint64() < 1'000'000) n = static_cast<std::int64_t>(num->get_uint64());
-        if (n < 0 || static_cast<std::size_t>(n) >= attachments) {
-          return bad(fmt::format("event '{}': placeholder {} but {} attachments", ev.name, n,
+      JsonCursor o(raw);
+      bool placeholder = false;
+      double num = -1;
+      bool ok = o.consume('{');
+      std::string key_scratch;
+      while (ok) {
+        std::string_view key;
+        if (!o.string(key, key_scratch) || !o.consume(':')) {
+          ok = false;
+          break;
+        }
+        if (key == "_placeholder" && o.peek() == 't') {
+          placeholder = o.skip_value();
+        } else if (key == "num") {
+          ok = o.number(num);
+        } else {
+          ok = o.skip_value();
+        }
+        if (!ok || !o.consume(',')) break;
+      }
+      if (ok && placeholder && o.consume('}') && o.at_end()) {
+        if (num < 0 || num != static_cast<double>(static_cast<std::size_t>(num)) ||
+            static_cast<std::size_t>(num) >= attachments) {
+          return bad(fmt::format("event '{}': placeholder {} but {} attachments", ev.name, num,
                                  attachments));
         }
-        arg.attachment = static_cast<int>(n);
+        arg.attachment = static_cast<int>(num);
       }
     }
     ev.args.push_back(arg);
