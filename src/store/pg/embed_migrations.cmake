@@ -1,0 +1,17 @@
+# Generates a C++ source holding every migrations/NNNN_name.sql as a string, so the binary
+# carries its schema. Run with -DSRC_DIR=... -DOUT=...
+file(GLOB files RELATIVE "${SRC_DIR}" "${SRC_DIR}/[0-9][0-9][0-9][0-9]_*.sql")
+list(SORT files)
+set(body "// Generated from src/store/pg/migrations/*.sql by embed_migrations.cmake. Do not edit.\n")
+string(APPEND body "#include \"store/pg/migrations.h\"\n\nnamespace quflx::pg {\n\n")
+string(APPEND body "const std::vector<Migration>& bundled_migrations() {\n  static const std::vector<Migration> kAll = {\n")
+foreach(f ${files})
+  string(REGEX MATCH "^([0-9]+)_(.*)\\.sql$" _ "${f}")
+  math(EXPR version "${CMAKE_MATCH_1}")
+  set(name "${CMAKE_MATCH_2}")
+  file(READ "${SRC_DIR}/${f}" sql)
+  string(APPEND body "      {${version}, \"${name}\", R\"quflx_sql(${sql})quflx_sql\"},\n")
+endforeach()
+string(APPEND body "  };\n  return kAll;\n}\n\n}  // namespace quflx::pg\n")
+file(WRITE "${OUT}.tmp" "${body}")
+file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)
