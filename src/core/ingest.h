@@ -70,4 +70,19 @@ class IngestSink {
   virtual void on_batch(const IngestBatch& batch) = 0;
 };
 
+// The durable hand-off (the tick journal): the pipeline asks it before sequencing ticks and hands
+// it every batch before any IngestSink, so nothing is visible before it is durable and no seq
+// number is spent on a tick that is not.
+class DurableSink {
+ public:
+  virtual ~DurableSink() = default;
+  // False while it cannot take more (its spool bound is reached, or writing failed): the
+  // pipeline then refuses the ticks (counted per feed, reason "not_durable") rather than
+  // accept what it cannot keep.
+  virtual bool accepting() const = 0;
+  // Makes the batch durable. False if that failed: the pipeline withdraws the batch's seq
+  // numbers and shows the batch to no sink.
+  virtual bool append(const IngestBatch& batch) = 0;
+};
+
 }  // namespace quflx

@@ -23,6 +23,12 @@ class Sequencer {
     grow(asset);
     if (last_seq > last_[asset]) last_[asset] = last_seq;
   }
+  // Takes back numbers handed out but never used (a batch that could not be made durable):
+  // the next seq of `asset` is `first_unused` again. Only for the latest numbers of the asset.
+  void withdraw(AssetId asset, std::uint64_t first_unused) {
+    grow(asset);
+    if (first_unused >= 1 && first_unused <= last_[asset]) last_[asset] = first_unused - 1;
+  }
 
  private:
   void grow(AssetId asset) {

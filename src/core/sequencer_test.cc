@@ -24,5 +24,15 @@ TEST(Sequencer, RestoreContinuesAfterTheRecoveredSeqAndNeverGoesBack) {
   EXPECT_EQ(seq.next(1), 43u);
 }
 
+TEST(Sequencer, WithdrawHandsTheUnusedNumbersOutAgain) {
+  Sequencer seq;
+  for (int i = 0; i < 5; ++i) seq.next(2);
+  seq.withdraw(2, 4);  // 4 and 5 were never used
+  EXPECT_EQ(seq.last(2), 3u);
+  EXPECT_EQ(seq.next(2), 4u);
+  seq.withdraw(2, 9);  // not handed out: nothing to take back
+  EXPECT_EQ(seq.next(2), 5u);
+}
+
 }  // namespace
 }  // namespace quflx

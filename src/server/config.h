@@ -61,6 +61,14 @@ struct ServeConfig {
   std::chrono::microseconds late_grace{0};
   std::chrono::microseconds max_future_skew{0};
   std::chrono::milliseconds shutdown_timeout{0};
+
+  // Persistence (SPEC §4).
+  std::optional<std::string> database_url;  // empty: run without PostgreSQL
+  std::string state_dir;                    // the tick journal lives in <state_dir>/journal
+  std::chrono::milliseconds batch_interval{0};
+  std::size_t batch_max_rows = 0;
+  std::uint64_t spool_max_bytes = 0;
+  std::chrono::milliseconds fsync_interval{0};  // 0: fsync every batch
 };
 
 // How an environment variable is looked up (injected for tests).

@@ -17,11 +17,11 @@ namespace {
 constexpr const char* kReasonNames[] = {"invalid_asset",     "invalid_price",
                                         "invalid_timestamp", "future_timestamp",
                                         "invalid_candle",    "unsupported_period",
-                                        "misaligned_history"};
+                                        "misaligned_history", "not_durable"};
 constexpr ErrorCode kReasonCodes[] = {ErrorCode::kInvalidAsset,     ErrorCode::kInvalidPrice,
                                       ErrorCode::kInvalidTimestamp, ErrorCode::kFutureTimestamp,
                                       ErrorCode::kBadPayload,       ErrorCode::kBadPayload,
-                                      ErrorCode::kBadPayload};
+                                      ErrorCode::kBadPayload,       ErrorCode::kUnavailable};
 
 bool valid_bar(const HistoryBar& b) {
   for (double v : {b.open, b.high, b.low, b.close}) {
@@ -63,7 +63,7 @@ FeedId TickPipeline::register_feed(FeedRegistration reg) {
   const auto id = static_cast<FeedId>(feeds_.size());
   Feed& f = feeds_.emplace_back();
   f.domain = reg.replay_clock ? id + 1 : 0;
-  for (int r = 0; r < 7; ++r) {
+  for (int r = 0; r < 8; ++r) {
     f.rejected[r] = &metrics_.counter("quflx_feed_rejected_total",
                                       "Feed input rejected, by feed and reason",
                                       {{"feed", reg.name}, {"reason", kReasonNames[r]}});
@@ -105,9 +105,17 @@ std::size_t TickPipeline::ingest(FeedId feed_id, std::span<const RawTick> raw) {
   Feed& f = feeds_.at(feed_id);
   ticks_.clear();
   events_.clear();
+  if (durable_ && !raw.empty() && !durable_->accepting()) {
+    accepted_raw_.clear();
+    for (std::size_t i = 0; rejections_ && i < raw.size(); ++i) accepted_raw_.push_back(i);
+    refuse_not_durable(f, raw.size(), "the tick journal cannot take more (spool full or failing; "
+                                      "see /health)");
+    return 0;
+  }
   const UtcMicros wall = clock_.now();
   const bool live = f.domain == 0;
   const UtcMicros min_time = from_unix_micros(1);
+  accepted_raw_.clear();
 
   for (std::size_t i = 0; i < raw.size(); ++i) {
     const RawTick& r = raw[i];
@@ -143,7 +151,7 @@ std::size_t TickPipeline::ingest(FeedId feed_id, std::span<const RawTick> raw) {
     asset_domain_[asset] = f.domain;
     const std::uint64_t seq = sequencer_.next(asset);
     ticks_.push_back(SequencedTick{asset, r.price, t, seq});
-    accepted_counter(asset).inc();
+    if (rejections_) accepted_raw_.push_back(i);
     if (live) m_feed_lag_.observe(std::max(0.0, static_cast<double>((wall - t).count()) / 1e6));
 
     const TickFold fold = aggregator_.on_tick(asset, t, r.price, seq, now, events_);
@@ -158,9 +166,32 @@ std::size_t TickPipeline::ingest(FeedId feed_id, std::span<const RawTick> raw) {
       m_late_dropped_.inc(n);
     }
   }
+  if ((!ticks_.empty() || !events_.empty()) && !dispatch()) {
+    // Not durable, so never visible: the seq numbers are handed out again.
+    for (auto it = ticks_.rbegin(); it != ticks_.rend(); ++it) {
+      sequencer_.withdraw(it->asset, it->seq);
+    }
+    refuse_not_durable(f, ticks_.size(), "the tick journal failed to store them");
+    return 0;
+  }
+  for (const auto& t : ticks_) accepted_counter(t.asset).inc();
   stats_.accepted += ticks_.size();
-  if (!ticks_.empty() || !events_.empty()) dispatch();
   return ticks_.size();
+}
+
+void TickPipeline::refuse_not_durable(Feed& f, std::size_t n, std::string_view why) {
+  stats_.rejected += n;
+  stats_.not_durable += n;
+  f.rejected[kNotDurable]->inc(n);
+  if (rejections_) {
+    for (std::size_t i : accepted_raw_) {
+      rejections_->push_back(TickRejection{i, ErrorCode::kUnavailable, std::string(why)});
+    }
+  }
+  if (f.reject_log.allow()) {
+    spdlog::warn("feed {}: {} ticks refused: {} ({} similar suppressed)", f.reg.name, n, why,
+                 f.reject_log.take_suppressed());
+  }
 }
 
 std::size_t TickPipeline::seed_history(FeedId feed_id, const HistorySeed& seed) {
@@ -271,7 +302,10 @@ std::size_t TickPipeline::seed_history(FeedId feed_id, const HistorySeed& seed) 
   seeded_.clear();
   const std::size_t n = aggregator_.seed(asset, *tf, seed_bars_, now, events_, seeded_);
   stats_.history_bars += n;
-  if (!events_.empty() || !seeded_.empty()) dispatch();
+  if ((!events_.empty() || !seeded_.empty()) && !dispatch()) {
+    spdlog::error("tick journal: {} history bars of {} could not be stored; they stay out of "
+                  "the database", seeded_.size(), seed.asset);
+  }
   seeded_.clear();
   return n;
 }
@@ -282,7 +316,10 @@ void TickPipeline::close_domain(std::uint32_t domain, UtcMicros now) {
   for (AssetId a = 0; a < asset_domain_.size(); ++a) {
     if (asset_domain_[a] == domain) aggregator_.advance_clock(a, now, events_);
   }
-  if (!events_.empty()) dispatch();
+  if (!events_.empty() && !dispatch()) {
+    spdlog::error("tick journal: {} closed candles could not be stored; they stay out of the "
+                  "database", events_.updates().size());
+  }
 }
 
 void TickPipeline::advance_feed_clock(FeedId feed_id, UtcMicros now) {
@@ -294,8 +331,7 @@ void TickPipeline::advance_feed_clock(FeedId feed_id, UtcMicros now) {
 
 void TickPipeline::advance_live_clock() { close_domain(0, clock_.now()); }
 
-void TickPipeline::dispatch() {
-  ++stats_.batches;
+bool TickPipeline::dispatch() {
   // Encode every tick and candle update once; sinks share the bytes.
   arena_.clear();
   tick_spans_.clear();
@@ -322,7 +358,10 @@ void TickPipeline::dispatch() {
   batch.candle_json = candle_json_;
   batch.history_changed = events_.history_changed();
   batch.seeded = seeded_;
+  if (durable_ && !durable_->append(batch)) return false;
+  ++stats_.batches;
   for (IngestSink* s : sinks_) s->on_batch(batch);
+  return true;
 }
 
 }  // namespace quflx

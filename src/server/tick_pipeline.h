@@ -13,8 +13,12 @@
 // advance_feed_clock()), so a replay forms the same bars as the live stream did. An asset
 // follows the clock of the feed that last produced it.
 //
-// Sinks receive each batch in registration order; durable sinks must come first, because a
-// sink after them may make the batch visible. Owned by the ingest loop; not thread-safe.
+// Durability: with a DurableSink set (the tick journal), a batch is refused whole (reason
+// "not_durable") while the sink is not accepting, before any seq is assigned; an accepted batch
+// goes to the durable sink first and only then to the sinks, in registration order. If the
+// durable append fails, the batch's seq numbers are withdrawn and no sink sees it (its ticks may
+// already have moved the forming candles: that disk-failure case is documented, not hidden).
+// Owned by the ingest loop; not thread-safe.
 
 #include <string>
 #include <vector>
@@ -47,7 +51,8 @@ struct TickRejection {
 
 struct PipelineStats {
   std::uint64_t accepted = 0;
-  std::uint64_t rejected = 0;
+  std::uint64_t rejected = 0;      // invalid input, and ticks refused as not durable
+  std::uint64_t not_durable = 0;   // refused or withdrawn: the durable sink could not take them
   std::uint64_t late_amended = 0;  // (tick, timeframe) pairs folded into a closed bar
   std::uint64_t late_dropped = 0;  // (tick, timeframe) pairs left out of the candles
   std::uint64_t batches = 0;
@@ -60,6 +65,8 @@ class TickPipeline final : public TickIngest {
 
   FeedId register_feed(FeedRegistration feed);
   void add_sink(IngestSink& sink);
+  // At most one; it sees every batch before the sinks do.
+  void set_durable_sink(DurableSink& sink) { durable_ = &sink; }
 
   std::size_t ingest(FeedId feed, std::span<const RawTick> ticks) override;
   // ingest() that also says which ticks were rejected and why (for replies to producers).
@@ -83,13 +90,15 @@ class TickPipeline final : public TickIngest {
     std::uint32_t domain = 0;  // 0: the wall clock; otherwise the feed's own clock
     UtcMicros clock{};         // replay clock: latest data time seen
     LogLimiter reject_log;
-    Counter* rejected[7] = {};
+    Counter* rejected[8] = {};
   };
-  enum Reason { kAsset = 0, kPrice, kTime, kFuture, kCandle, kPeriod, kAlign };
+  enum Reason { kAsset = 0, kPrice, kTime, kFuture, kCandle, kPeriod, kAlign, kNotDurable };
 
   void reject(Feed& f, Reason reason, std::string_view detail, std::size_t index = 0);
+  void refuse_not_durable(Feed& f, std::size_t n, std::string_view why);
   void close_domain(std::uint32_t domain, UtcMicros now);
-  void dispatch();
+  // False if the durable sink failed: the batch was withdrawn.
+  bool dispatch();
   Counter& accepted_counter(AssetId asset);
 
   const Clock& clock_;
@@ -99,6 +108,7 @@ class TickPipeline final : public TickIngest {
   Sequencer sequencer_;
   CandleAggregator aggregator_;
   std::vector<IngestSink*> sinks_;
+  DurableSink* durable_ = nullptr;
   std::vector<Feed> feeds_;
   std::vector<std::uint32_t> asset_domain_;
   std::vector<Counter*> accepted_;
@@ -113,6 +123,7 @@ class TickPipeline final : public TickIngest {
   std::vector<CandleUpdate> seeded_;
   std::vector<Candle> seed_bars_;
   std::vector<TickRejection>* rejections_ = nullptr;  // set during a reporting ingest()
+  std::vector<std::size_t> accepted_raw_;  // raw indexes of the batch's ticks (when reporting)
 
   Counter& m_late_amended_;
   Counter& m_late_dropped_;
