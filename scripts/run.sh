@@ -37,7 +37,9 @@ export REDIS_URL DATABASE_URL
 
 PORT="${QUFLX_PORT:-3001}"
 port_in_use "$PORT" && die "port $PORT is in use; set QUFLX_PORT to another port"
-build/release/src/app/quflx serve --feed sim --port "$PORT" --redis-url "$REDIS_URL" "$@" &
+# The server reads DATABASE_URL itself; its tick journal (the durable spool) lives in $STATE/server.
+build/release/src/app/quflx serve --feed sim --port "$PORT" --redis-url "$REDIS_URL" \
+  --state-dir "$STATE/server" "$@" &
 echo $! >"$STATE/server/quflx.pid"
 for _ in $(seq 1 100); do
   port_in_use "$PORT" && break

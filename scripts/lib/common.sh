@@ -94,7 +94,9 @@ start_redis() {
   local dir="$1" port="$2"
   mkdir -p "$dir"
   stop_pidfile "$dir/redis.pid"
-  redis-server "$QUFLX_ROOT/config/redis.conf" --port "$port" --dir "$dir" \
+  # Its own session: a Ctrl-C meant for the server must not stop Redis while the server is
+  # still flushing to it (the caller stops it afterwards, by PID).
+  setsid redis-server "$QUFLX_ROOT/config/redis.conf" --port "$port" --dir "$dir" \
     --daemonize no --logfile "$dir/redis.log" >/dev/null 2>&1 &
   echo $! >"$dir/redis.pid"
   local i
@@ -130,8 +132,11 @@ start_postgres() {
       >"$dir/initdb.log" 2>&1 || die "initdb failed; see $dir/initdb.log"
   fi
   rm -f "$dir/data/postmaster.pid"  # left by a killed server; the PID file below is ours
-  pg_run "$bin/postgres" -D "$dir/data" -p "$port" -k "$dir" -c listen_addresses=127.0.0.1 \
-    -c fsync=on -c logging_collector=off >"$dir/postgres.log" 2>&1 &
+  # Its own session, as for Redis: the server commits its last batch on Ctrl-C.
+  local as_postgres=()
+  [ "$(id -u)" -eq 0 ] && as_postgres=(runuser -u postgres --)
+  setsid "${as_postgres[@]}" "$bin/postgres" -D "$dir/data" -p "$port" -k "$dir" \
+    -c listen_addresses=127.0.0.1 -c fsync=on -c logging_collector=off >"$dir/postgres.log" 2>&1 &
   echo $! >"$dir/postgres.pid"
   local i
   for ((i = 0; i < 150; i++)); do

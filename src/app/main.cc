@@ -7,6 +7,7 @@
 
 #include "common/log.h"
 #include "server/config.h"
+#include "server/migrate_command.h"
 #include "server/service.h"
 
 int main(int argc, char** argv) {
@@ -16,6 +17,13 @@ int main(int argc, char** argv) {
 
   auto* serve = app.add_subcommand("serve", "Run the server: feeds, Redis, HTTP and Socket.IO");
   quflx::ServeOptionsParser serve_options(*serve);
+
+  auto* migrate = app.add_subcommand(
+      "migrate", "Apply the database schema migrations (quflx serve also does at start-up)");
+  std::string migrate_url;
+  migrate->add_option("--database-url", migrate_url,
+                      "PostgreSQL URL (default: env QUFLX_DATABASE_URL, DATABASE_URL, then "
+                      "postgresql://127.0.0.1:5432/quflx)");
 
   auto* options_doc = app.add_subcommand("config-reference",
                                          "Print the table of serve options (Markdown)");
@@ -28,6 +36,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "quflx: %s (see quflx %s--help)\n", e.what(),
                  app.get_subcommands().empty() ? "" : (app.get_subcommands()[0]->get_name() + " ").c_str());
     return 2;
+  }
+
+  if (migrate->parsed()) {
+    if (migrate_url.empty()) {
+      const auto env = quflx::process_env();
+      migrate_url = env("QUFLX_DATABASE_URL")
+                        .value_or(env("DATABASE_URL").value_or("postgresql://127.0.0.1:5432/quflx"));
+    }
+    return quflx::migrate_command(migrate_url);
   }
 
   if (options_doc->parsed()) {

@@ -53,6 +53,23 @@ Result<void> with(const Result<T>& r, F&& f) {
   return {};
 }
 
+// The XDG base directory for state (logs, history, queues), as a service without a home
+// directory would also accept a --state-dir.
+constexpr const char* kDefaultStateDir = "${XDG_STATE_HOME:-~/.local/state}/quflx";
+
+// The default and a leading "~/" are expanded after resolution, with the injected
+// environment.
+std::string expand_state_dir(const std::string& v, const EnvLookup& env) {
+  const std::string home = env("HOME").value_or("");
+  if (v == kDefaultStateDir) {
+    if (auto xdg = env("XDG_STATE_HOME"); xdg && !xdg->empty()) return *xdg + "/quflx";
+    if (!home.empty()) return home + "/.local/state/quflx";
+    return ".quflx-state";
+  }
+  if (v.starts_with("~/") && !home.empty()) return home + v.substr(1);
+  return v;
+}
+
 // Every option of `quflx serve`. Order is the order of --help and of the docs table.
 struct OptionDef {
   const char* flag;
@@ -368,7 +385,7 @@ const OptionDef kOptions[] = {
      "the XDG place for a program's state", false,
      [](ServeConfig& c, const Values& v) -> Result<void> {
        if (v[0].empty()) return problem("must not be empty");
-       c.state_dir = expand_state_dir(v[0]);
+       c.state_dir = v[0];  // expanded in resolve()
        return {};
      }},
     {"batch-interval", "persist.batch_interval", "QUFLX_BATCH_INTERVAL", nullptr, "30",
@@ -390,7 +407,7 @@ const OptionDef kOptions[] = {
      "MiB the tick journal may hold while PostgreSQL is away; beyond it new ticks are refused and counted",
      "about 38 million ticks: over six minutes at 100,000 ticks/s, weeks at calm rates", false,
      [](ServeConfig& c, const Values& v) {
-       return with(integer(v[0], 16, 16'777'216), [&](auto n) { c.spool_max_bytes = n << 20; });
+       return with(integer(v[0], 1, 16'777'216), [&](auto n) { c.spool_max_bytes = n << 20; });
      }},
     {"fsync-interval", "persist.fsync_interval", "QUFLX_FSYNC_INTERVAL", nullptr, "1",
      "Seconds between fsyncs of the tick journal; 0 syncs every batch before anyone sees it",
@@ -402,22 +419,6 @@ const OptionDef kOptions[] = {
        });
      }},
 };
-
-// The XDG base directory for state (logs, history, queues), as a service without a home
-// directory would also accept a --state-dir.
-constexpr const char* kDefaultStateDir = "${XDG_STATE_HOME:-~/.local/state}/quflx";
-
-std::string expand_state_dir(const std::string& v) {
-  const char* home = std::getenv("HOME");
-  if (v == kDefaultStateDir) {
-    const char* xdg = std::getenv("XDG_STATE_HOME");
-    if (xdg && *xdg) return std::string(xdg) + "/quflx";
-    if (home && *home) return std::string(home) + "/.local/state/quflx";
-    return ".quflx-state";
-  }
-  if (v.starts_with("~/") && home && *home) return std::string(home) + v.substr(1);
-  return v;
-}
 
 std::string toml_value_to_string(const toml::node& n) {
   if (auto s = n.value<std::string>()) return *s;
@@ -581,6 +582,7 @@ Result<ServeConfig> ServeOptionsParser::resolve(const EnvLookup& env) const {
   if (auto e = needs("push", !c.auth_token.empty(), "--auth-token (pushed ticks are authenticated)")) {
     return *e;
   }
+  c.state_dir = expand_state_dir(c.state_dir, env);
   return c;
 }
 

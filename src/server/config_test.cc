@@ -53,6 +53,54 @@ TEST(Config, DefaultsAreComplete) {
   EXPECT_EQ(c->late_grace, std::chrono::seconds(5));
 }
 
+TEST(Config, PersistenceDefaultsAndTheirSources) {
+  auto c = parse_serve_config({}, env_of({{"HOME", "/home/q"}}));
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->database_url, "postgresql://127.0.0.1:5432/quflx");
+  EXPECT_EQ(c->state_dir, "/home/q/.local/state/quflx");
+  EXPECT_EQ(c->batch_interval, std::chrono::seconds(30));
+  EXPECT_EQ(c->batch_max_rows, 100'000u);
+  EXPECT_EQ(c->spool_max_bytes, 1024ull << 20);
+  EXPECT_EQ(c->fsync_interval, std::chrono::seconds(1));
+
+  c = parse_serve_config({}, env_of({{"HOME", "/home/q"}, {"XDG_STATE_HOME", "/var/state"},
+                                     {"DATABASE_URL", "postgresql://u@db.example/ticks"}}));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->state_dir, "/var/state/quflx");
+  EXPECT_EQ(c->database_url, "postgresql://u@db.example/ticks");
+
+  // QUFLX_DATABASE_URL beats DATABASE_URL; a flag beats both; 'none' turns persistence off.
+  c = parse_serve_config({"--database-url", "none", "--state-dir", "~/s", "--batch-interval", "0.5",
+                          "--fsync-interval", "0"},
+                         env_of({{"HOME", "/h"}, {"DATABASE_URL", "postgresql://a/b"},
+                                 {"QUFLX_DATABASE_URL", "postgresql://c/d"}}));
+  ASSERT_TRUE(c.ok());
+  EXPECT_FALSE(c->database_url.has_value());
+  EXPECT_EQ(c->state_dir, "/h/s");
+  EXPECT_EQ(c->batch_interval, std::chrono::milliseconds(500));
+  EXPECT_EQ(c->fsync_interval, std::chrono::milliseconds(0));
+  c = parse_serve_config({}, env_of({{"DATABASE_URL", "postgresql://a/b"},
+                                     {"QUFLX_DATABASE_URL", "postgresql://c/d"}}));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->database_url, "postgresql://c/d");
+}
+
+TEST(Config, BadPersistenceOptionsNameTheOption) {
+  auto c = parse_serve_config({"--database-url", "postgresql://h/db?no_such_option=1"}, env_of({}));
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(c.error().message, HasSubstr("--database-url"));
+  EXPECT_THAT(c.error().message, HasSubstr("no_such_option"));
+  c = parse_serve_config({}, env_of({{"DATABASE_URL", "just some words"}}));
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(c.error().message, HasSubstr("environment DATABASE_URL"));
+  c = parse_serve_config({"--batch-interval", "0"}, env_of({}));
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(c.error().message, HasSubstr("--batch-interval"));
+  c = parse_serve_config({}, env_of({{"QUFLX_SPOOL_MAX_MB", "0"}}));
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(c.error().message, HasSubstr("QUFLX_SPOOL_MAX_MB"));
+}
+
 TEST(Config, FlagsBeatEnvironmentBeatsFileBeatsDefaults) {
   TempToml file("port = 4000\nlog_level = \"debug\"\n[sim]\nrate = 7\nseed = 11\n"
                 "assets = [\"BTCUSD\", \"EURUSD_otc\"]\n");

@@ -24,9 +24,11 @@
 #include "server/api_routes.h"
 #include "server/history_service.h"
 #include "server/push_route.h"
+#include "server/persistence.h"
 #include "server/status_routes.h"
 #include "server/tick_pipeline.h"
 #include "store/redis/connection.h"
+#include "store/redis_seq_heads.h"
 #include "store/redis_tick_log.h"
 #include "store/redis_tick_writer.h"
 
@@ -45,6 +47,8 @@ struct Service::Impl {
         signals(ioc, SIGINT, SIGTERM) {}
 
   void start_redis();
+  Result<void> start_persistence();
+  asio::awaitable<void> restore_sequence();
   void register_routes();
   FeedRegistration feed_registration(const std::string& name) const;
   void watch_frames(FrameIngest& frames);
@@ -64,6 +68,7 @@ struct Service::Impl {
   std::unique_ptr<RedisTickWriter> redis_writer;
   std::unique_ptr<TickLog> tick_log;
   std::unique_ptr<HistoryService> history;
+  std::unique_ptr<Persistence> persistence;
   net::HttpServer http;
   std::vector<std::unique_ptr<Feed>> feeds;
   // The push feed has no Feed object of its own: POST /api/ticks is its input.
@@ -93,6 +98,45 @@ void Service::Impl::start_redis() {
   pipeline.add_sink(*redis_writer);
   tick_log = std::make_unique<TickLog>(*redis);
   redis->start();
+}
+
+Result<void> Service::Impl::start_persistence() {
+  if (!config.database_url) {
+    spdlog::info("postgres: not configured (--database-url none); nothing is persisted");
+    return {};
+  }
+  auto p = Persistence::open(ioc.get_executor(), pipeline, config, metrics);
+  if (!p.ok()) return p.error();
+  persistence = std::move(*p);
+  history->set_fallback(&persistence->history_fallback());
+  return {};
+}
+
+asio::awaitable<void> Service::Impl::restore_sequence() {
+  // Numbering continues after the highest seq that the journal, the database or Redis knows,
+  // so a restart never hands out a seq twice even if one of them lost its state.
+  std::vector<std::pair<std::string, std::uint64_t>> known;
+  if (persistence) known = persistence->known_seqs();
+  if (redis && redis->connected()) {
+    auto heads = co_await read_tick_list_heads(*redis);
+    if (heads.ok()) {
+      known.insert(known.end(), heads->begin(), heads->end());
+    } else {
+      spdlog::warn("redis: cannot read the newest seq of ticks:{{A}}: {}", heads.error().message);
+    }
+  }
+  for (const auto& [asset, seq] : known) {
+    pipeline.sequencer().restore(pipeline.assets().intern(asset), seq);
+  }
+  if (!persistence) co_return;
+  if (auto r = persistence->begin(); !r.ok()) {
+    spdlog::error("{}", r.error().message);
+    exit_code = 1;
+    ioc.stop();
+    co_return;
+  }
+  co_await persistence->seed_candles();
+  if (redis_writer && redis && redis->connected()) redis_writer->refresh_all_history();
 }
 
 std::optional<Candle> Service::Impl::forming_bar(std::string_view asset, Timeframe tf) const {
@@ -201,6 +245,8 @@ asio::awaitable<void> Service::Impl::start_feeds() {
     }
   }
   if (stopping) co_return;
+  co_await restore_sequence();
+  if (stopping || exit_code != 0) co_return;
   create_feeds();
   if (feeds.empty()) spdlog::info("feeds: none; serving what other servers publish");
   for (auto& f : feeds) f->start();
@@ -227,6 +273,7 @@ ServiceState Service::Impl::state() const {
   s.pipeline = &pipeline;
   s.redis = redis.get();
   s.redis_writer = redis_writer.get();
+  if (persistence) s.persistence = persistence->status();
   for (const auto& f : feeds) s.feeds.push_back(f->status());
   if (push_frames) {
     s.feeds.push_back(FeedStatus{"push", stopping ? "stopped" : "running",
@@ -250,18 +297,38 @@ asio::awaitable<void> Service::Impl::shutdown(int signal) {
   });
   for (auto& f : feeds) f->stop();
   clock_timer.cancel();
+  // One deadline for everything pending (Redis, then PostgreSQL).
+  const auto deadline = std::chrono::steady_clock::now() + config.shutdown_timeout;
+  const auto remaining = [&deadline] {
+    return std::max(std::chrono::milliseconds(0),
+                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                        deadline - std::chrono::steady_clock::now()));
+  };
   if (redis) {
     const auto stats = redis->stats();
     if (stats.in_flight > 0) {
       spdlog::info("redis: flushing {} pending commands", stats.in_flight);
     }
-    const bool flushed = co_await redis->drain(config.shutdown_timeout);
+    const bool flushed = co_await redis->drain(remaining());
     if (!flushed) {
       spdlog::warn("redis: {} commands not confirmed before shutdown ({})",
                    redis->stats().in_flight,
                    redis->connected() ? "timeout" : "redis is down");
     }
     redis->stop();
+  }
+  if (persistence) {
+    const auto pending = persistence->status().persister.backlog_ticks;
+    if (pending > 0) spdlog::info("postgres: committing {} pending ticks", pending);
+    if (co_await persistence->drain(remaining())) {
+      spdlog::info("postgres: every accepted tick is committed");
+    } else {
+      spdlog::warn("postgres: {} ticks not committed before the deadline ({}); they stay in the "
+                   "tick journal and are written at the next start",
+                   persistence->status().persister.backlog_ticks,
+                   persistence->status().persister.last_error);
+    }
+    persistence->stop();
   }
   http.stop();
   spdlog::info("stopped after accepting {} ticks", pipeline.stats().accepted);
@@ -280,6 +347,10 @@ int Service::run() {
   auto port = i.http.listen(i.config.host, i.config.port);
   if (!port.ok()) {
     spdlog::error("{}", port.error().message);
+    return 1;
+  }
+  if (auto p = i.start_persistence(); !p.ok()) {
+    spdlog::error("{}", p.error().message);
     return 1;
   }
   asio::co_spawn(i.ioc, i.start_feeds(), asio::detached);

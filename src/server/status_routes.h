@@ -4,11 +4,13 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <optional>
 #include <vector>
 
 #include "common/metrics.h"
 #include "feed/feed.h"
 #include "net/http_server.h"
+#include "server/persistence.h"
 
 namespace quflx {
 
@@ -24,6 +26,7 @@ struct ServiceState {
   const TickPipeline* pipeline = nullptr;
   const redis::Connection* redis = nullptr;
   const RedisTickWriter* redis_writer = nullptr;
+  std::optional<PersistenceStatus> persistence;  // empty: --database-url none
   std::vector<FeedStatus> feeds;
   std::string active_asset;  // detect_asset: the broker chart's symbol (ws/cdp), if known
   bool stopping = false;

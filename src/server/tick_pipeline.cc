@@ -310,6 +310,13 @@ std::size_t TickPipeline::seed_history(FeedId feed_id, const HistorySeed& seed) 
   return n;
 }
 
+std::size_t TickPipeline::restore_candles(AssetId asset, Timeframe tf,
+                                         std::span<const Candle> bars) {
+  CandleEvents discarded;
+  std::vector<CandleUpdate> taken;
+  return aggregator_.seed(asset, tf, bars, clock_.now(), discarded, taken);
+}
+
 void TickPipeline::close_domain(std::uint32_t domain, UtcMicros now) {
   ticks_.clear();
   events_.clear();

@@ -80,6 +80,10 @@ class TickPipeline final : public TickIngest {
   const AssetRegistry& assets() const { return assets_; }
   AssetRegistry& assets() { return assets_; }
   const CandleAggregator& candles() const { return aggregator_; }
+  // Puts closed candles from the database (after a restart) into the aggregator's history
+  // (CandleAggregator::seed: bars it formed itself win). Nothing is published or stored again:
+  // the candle cache is rewritten by the caller. Returns how many bars it took.
+  std::size_t restore_candles(AssetId asset, Timeframe tf, std::span<const Candle> bars);
   Sequencer& sequencer() { return sequencer_; }
   const Sequencer& sequencer() const { return sequencer_; }
   const PipelineStats& stats() const { return stats_; }

@@ -96,7 +96,7 @@ struct TickPersister::Batch {
 };
 
 TickPersister::TickPersister(TickJournal& log, PersisterOptions options, MetricsRegistry& metrics)
-    : log_(log),
+    : journal_(log),
       options_(std::move(options)),
       batch_(std::make_unique<Batch>()),
       metrics_(metrics),
@@ -111,7 +111,7 @@ TickPersister::TickPersister(TickJournal& log, PersisterOptions options, Metrics
       m_commit_latency_(metrics.histogram("quflx_stage_latency_seconds",
                                           "Latency per pipeline stage, seconds",
                                           latency_buckets_seconds(), {{"stage", "pg_commit"}})) {
-  const auto start = log_.stats().retained_from;
+  const auto start = journal_.stats().retained_from;
   position_.store(start);
   collector_ = metrics.add_collector([this](MetricsWriter& w) {
     const auto s = status();
@@ -147,7 +147,7 @@ void TickPersister::request_flush() {
 }
 
 bool TickPersister::drained() const {
-  return position_.load(std::memory_order_acquire) >= log_.written_position();
+  return position_.load(std::memory_order_acquire) >= journal_.written_position();
 }
 
 void TickPersister::stop() {
@@ -158,8 +158,9 @@ void TickPersister::stop() {
 }
 
 bool TickPersister::wait_for(std::chrono::milliseconds d) {
+  // Only stopping cuts a backoff short: a flush request must not turn retries into a spin.
   std::unique_lock lk(mu_);
-  cv_.wait_for(lk, d, [this] { return stop_.load() || flush_.load(); });
+  cv_.wait_for(lk, d, [this] { return stop_.load(); });
   return !stop_;
 }
 
@@ -187,13 +188,13 @@ PersisterStatus TickPersister::status() const {
           std::max(0.0, static_cast<double>(now_unix_us() - oldest_written_at_us_) / 1e6);
     }
   }
-  const auto written = log_.written_position();
+  const auto written = journal_.written_position();
   const auto pos = position_.load(std::memory_order_acquire);
   s.backlog_bytes = written > pos ? written - pos : 0;
-  const auto ticks = log_.ticks_written();
+  const auto ticks = journal_.ticks_written();
   const auto consumed = ticks_consumed_.load(std::memory_order_acquire);
   s.backlog_ticks = ticks > consumed ? ticks - consumed : 0;
-  s.spool_bytes = log_.retained_bytes();
+  s.spool_bytes = journal_.retained_bytes();
   if (s.backlog_bytes == 0) s.oldest_unpersisted_age_s = 0;
   return s;
 }
@@ -235,10 +236,13 @@ bool TickPersister::ensure_connected() {
     backoff_ = backoff_.count() == 0 ? options_.retry_initial
                                      : std::min(options_.retry_max, backoff_ * 2);
     set_state("retrying", false, ready.error().message);
-    spdlog::warn("persister: {} (retrying in {} ms)", ready.error().message, backoff_.count());
+    if (log_limit_.allow()) {
+      spdlog::warn("persister: {} (retrying with backoff up to {} ms; {} similar suppressed)",
+                   ready.error().message, options_.retry_max.count(), log_limit_.take_suppressed());
+    }
     return false;
   }
-  if (backoff_.count() > 0) spdlog::info("persister: connected to PostgreSQL again");
+  if (backoff_.count() > 0) spdlog::info("persister: connected to PostgreSQL");
   backoff_ = std::chrono::milliseconds(0);
   set_state("running", true);
   return true;
@@ -246,7 +250,7 @@ bool TickPersister::ensure_connected() {
 
 bool TickPersister::build_batch(Batch& b) {
   b.reset(position_.load());
-  TickJournalReader reader(log_);
+  TickJournalReader reader(journal_);
   std::vector<std::uint64_t> floor;  // per record asset: checkpointed seq
   std::vector<std::uint32_t> idx;
   const auto r = reader.read(b.start, [&](const journal::Record& rec, std::uint64_t end) {
@@ -367,7 +371,7 @@ void TickPersister::after_commit(const Batch& b) {
   }
   position_.store(b.end, std::memory_order_release);
   ticks_consumed_.fetch_add(b.ticks_read, std::memory_order_acq_rel);
-  log_.release_before(b.end);
+  journal_.release_before(b.end);
   m_rows_.inc(rows);
   m_candles_.inc(b.candles.size());
   const bool wrote = rows > 0 || !b.candles.empty();
@@ -395,9 +399,9 @@ void TickPersister::after_commit(const Batch& b) {
 
 void TickPersister::peek_oldest() {
   const auto pos = position_.load();
-  if (pos >= log_.written_position()) return;
+  if (pos >= journal_.written_position()) return;
   std::int64_t at = 0;
-  TickJournalReader reader(log_);
+  TickJournalReader reader(journal_);
   reader.read(pos, [&at](const journal::Record& rec, std::uint64_t) {
     at = rec.written_at_us;
     return false;
@@ -411,8 +415,8 @@ void TickPersister::run() {
   while (!stop_) {
     // The lag figure: when the oldest waiting record was written (read once per batch).
     if (oldest_written_at_us_ == 0) peek_oldest();
-    const bool pending = log_.written_position() > position_.load();
-    const auto backlog_ticks = log_.ticks_written() - ticks_consumed_.load();
+    const bool pending = journal_.written_position() > position_.load();
+    const auto backlog_ticks = journal_.ticks_written() - ticks_consumed_.load();
     const bool due = pending && (flush_ || last_batch_full_ ||
                                  backlog_ticks >= options_.batch_max_rows ||
                                  Steady::now() - last_flush_ >= options_.batch_interval);
@@ -447,8 +451,11 @@ void TickPersister::run() {
         ++status_.errors;
       }
       set_state("retrying", !lost, r.error().message);
-      spdlog::warn("persister: batch of {} ticks not committed: {} (retrying in {} ms)",
-                   b.ticks.rows(), r.error().message, backoff_.count());
+      if (log_limit_.allow()) {
+        spdlog::warn("persister: batch of {} ticks not committed: {} (retrying in {} ms; {} "
+                     "similar suppressed)",
+                     b.ticks.rows(), r.error().message, backoff_.count(), log_limit_.take_suppressed());
+      }
       wait_for(backoff_);
       continue;
     }

@@ -34,6 +34,7 @@
 #include <string>
 #include <thread>
 
+#include "common/log.h"
 #include "common/metrics.h"
 #include "store/pg/connection.h"
 #include "store/tick_journal.h"
@@ -105,7 +106,7 @@ class TickPersister {
   bool wait_for(std::chrono::milliseconds d);  // false if stopping
   void set_state(const char* state, bool connected, std::string error = {});
 
-  TickJournal& log_;
+  TickJournal& journal_;
   PersisterOptions options_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
@@ -120,6 +121,7 @@ class TickPersister {
   bool last_batch_full_ = false;
   std::chrono::steady_clock::time_point last_flush_{};
   std::chrono::milliseconds backoff_{0};
+  LogLimiter log_limit_{3, std::chrono::seconds(60)};
 
   mutable std::mutex mu_;  // guards status_, rate_ and oldest_written_at_us_
   std::condition_variable cv_;

@@ -28,7 +28,8 @@ class ServeTest : public ::testing::Test {
     std::vector<std::string> argv = {QUFLX_BINARY, "serve", "--port", std::to_string(port_),
                                      "--redis-url", redis_.url(), "--sim-assets",
                                      "EURUSD_otc,BTCUSD", "--sim-rate", "200", "--sim-seed", "7",
-                                     "--buffer-size", "100"};
+                                     "--buffer-size", "100", "--database-url", "none",
+                                     "--state-dir", dir_.path() + "/state"};
     for (auto& e : extra) argv.push_back(e);
     log_ = dir_.path() + "/quflx.log";
     server_ = ChildProcess(argv, {.log_path = log_});

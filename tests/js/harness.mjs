@@ -104,7 +104,11 @@ export class Quflx {
     const q = new Quflx();
     q.dir = mkdtempSync(join(tmpdir(), 'quflx-js-server-'));
     q.port = await freePort();
-    q.child = new Child([QUFLX_BINARY, 'serve', '--port', String(q.port), ...args],
+    // Each server gets its own state directory (its tick journal), and no PostgreSQL unless
+    // the test names one: a developer's DATABASE_URL must not leak into tests.
+    const own = ['--state-dir', join(q.dir, 'state')];
+    if (!args.includes('--database-url')) own.push('--database-url', 'none');
+    q.child = new Child([QUFLX_BINARY, 'serve', '--port', String(q.port), ...own, ...args],
       { logPath: join(q.dir, 'quflx.log'), env });
     if (waitHealthy) {
       await waitFor(async () => {

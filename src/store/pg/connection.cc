@@ -13,10 +13,17 @@ namespace {
 // libpq messages end with a newline and sometimes carry a "DETAIL:" line; one line is enough
 // for a log or an error reply.
 std::string one_line(const char* message) {
-  std::string s = message ? message : "";
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  for (char& c : s) {
-    if (c == '\n') c = ' ';
+  std::string s;
+  bool space = false;
+  for (const char* p = message ? message : ""; *p; ++p) {
+    const bool ws = *p == '\n' || *p == '\t' || *p == ' ' || *p == '\r';
+    if (ws) {
+      space = !s.empty();
+      continue;
+    }
+    if (space) s += ' ';
+    space = false;
+    s += *p;
   }
   return s;
 }

@@ -1,0 +1,61 @@
+#pragma once
+// CandleStore: the database side of candle history, for the ingest loop. Reads the latest N
+// candles of (asset, timeframe) from `candles`, or computes them from `historical_ticks` where
+// the table has none; upserts candles (imported files, `store_csv_candles`, a feed's history
+// payloads) with the same statement the persister uses.
+//
+// Queries run on a worker thread with its own connection, so a slow query never stalls the
+// ingest loop or the persister; each call returns an awaitable that resumes on the caller's
+// executor. After a failed connect, calls fail at once for a second instead of each waiting
+// for a dead server.
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/result.h"
+#include "core/candle.h"
+#include "store/pg/connection.h"
+
+namespace quflx {
+
+class CandleStore {
+ public:
+  explicit CandleStore(pg::ConnectOptions options);
+  ~CandleStore();
+  CandleStore(const CandleStore&) = delete;
+  CandleStore& operator=(const CandleStore&) = delete;
+
+  // The latest `limit` closed candles, oldest first: from `candles`, else aggregated from
+  // `historical_ticks` (bars that have not ended by the wall clock left out). Empty if there
+  // are none; an error if the database cannot be asked.
+  boost::asio::awaitable<Result<std::vector<Candle>>> latest(std::string asset, Timeframe tf,
+                                                             std::size_t limit);
+  // Inserts or updates closed candles of one (asset, timeframe) in one transaction. Returns
+  // how many rows were written.
+  boost::asio::awaitable<Result<std::size_t>> upsert(std::string asset, Timeframe tf,
+                                                     std::vector<Candle> candles);
+
+ private:
+  using Job = std::function<void(pg::Connection*, const Error*)>;
+  // Runs `job` on the worker with a connection (or the reason there is none).
+  void submit(Job job);
+  void run();
+
+  pg::ConnectOptions options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> jobs_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace quflx
