@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -124,6 +125,16 @@ asio::awaitable<void> Persistence::seed_candles() {
     }
   }
   if (bars > 0) spdlog::info("postgres: loaded {} stored candles as history", bars);
+}
+
+asio::awaitable<bool> Persistence::synced() {
+  // Not a coroutine itself (see CandleStore): the initiation runs when awaited.
+  return asio::async_initiate<const asio::use_awaitable_t<>, void(bool)>(
+      [this](auto handler) {
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        journal_->when_synced([h](bool ok) { (*h)(ok); });
+      },
+      asio::use_awaitable);
 }
 
 HistoryFallback& Persistence::history_fallback() { return *history_; }

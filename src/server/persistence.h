@@ -70,6 +70,11 @@ class Persistence {
   // Loads the latest closed candles of every asset the pipeline knows into its aggregator.
   boost::asio::awaitable<void> seed_candles();
 
+  // Completes with true once every tick accepted so far is on disk (fdatasync of the journal,
+  // asked for at once rather than at the next interval), false if syncing failed. What
+  // POST /api/ticks waits for before acknowledging.
+  boost::asio::awaitable<bool> synced();
+
   HistoryFallback& history_fallback();
   CandleStore& candles() { return *candles_; }
   TickJournal& journal() { return *journal_; }

@@ -96,7 +96,9 @@ void register_push_route(net::HttpServer& http, PushRouteDeps deps) {
                for (const auto& r : rejections) {
                  add(to_string(r.code), fmt::format("tick {}: {}", r.index, r.message));
                }
-               body += fmt::format(R"(],"durable":{}}})", deps.durable && deps.durable());
+               bool durable = deps.durable && deps.durable();
+               if (durable && accepted > 0 && deps.sync) durable = co_await deps.sync();
+               body += fmt::format(R"(],"durable":{}}})", durable);
                co_return HttpResponse::json(nothing_parsed ? 400 : 200, std::move(body));
              });
 }

@@ -6,11 +6,13 @@
 // valid ones are kept.
 //
 // Reply 200: {"accepted":N,"rejected":M,"errors":[{"code","message"}...(first 50)],
-//             "durable":false}
-// `durable` says what the acknowledgement means: true once a durable sink (the persistence
-// hand-off, SPEC §4) is registered first in the pipeline, because the ticks were handed to it
-// before the reply; false until then, when the reply means "validated, sequenced and handed
-// to Redis and clients" and a crash right after it may lose the ticks.
+//             "durable":true}
+// `durable` says what the acknowledgement means. With persistence (SPEC §4) the accepted ticks
+// were appended to the tick journal before any client saw them, and the reply waits until the
+// journal is synced to disk: "durable":true means they survive a crash of the server and a power
+// loss, and will reach PostgreSQL. Without a database (--database-url none) it is false: the
+// reply means "validated, sequenced and handed to Redis and clients", nothing more. A tick the
+// journal could not take is listed in `errors` with code `unavailable`.
 // 401 not_authorised without the right token; 400 bad_json when nothing in the body parses.
 
 #include <functional>
@@ -32,6 +34,9 @@ struct PushRouteDeps {
   FrameIngest* frames = nullptr;  // staleness and fault counters of the push feed
   std::string auth_token;         // must not be empty
   std::function<bool()> durable;  // whether a durable sink is registered
+  // Waits until the ticks accepted so far are on disk; true if they are. Null without a
+  // durable sink.
+  std::function<boost::asio::awaitable<bool>()> sync;
 };
 
 void register_push_route(net::HttpServer& http, PushRouteDeps deps);

@@ -173,9 +173,11 @@ void Service::Impl::register_routes() {
     push_frames = std::make_unique<FrameIngest>(pipeline, id, "push", *push_faults, clock,
                                                 metrics, config.stale_after);
     watch_frames(*push_frames);
-    // No durable sink exists yet (persistence, SPEC §4): the acknowledgement says so.
-    register_push_route(http, PushRouteDeps{&pipeline, id, push_frames.get(), config.auth_token,
-                                            [] { return false; }});
+    // With persistence the reply waits until the accepted ticks are synced to disk.
+    PushRouteDeps deps{&pipeline, id, push_frames.get(), config.auth_token,
+                       [this] { return persistence != nullptr; }, {}};
+    deps.sync = [this]() -> asio::awaitable<bool> { return persistence->synced(); };
+    register_push_route(http, std::move(deps));
   }
   register_api_routes(http, ApiRoutesDeps{history.get(), tick_log.get(),
                                           [this](std::string_view asset, Timeframe tf) {

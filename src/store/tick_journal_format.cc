@@ -83,9 +83,12 @@ constexpr std::size_t kSeqSize = 4 + 8;
 
 bool append_batch_record(std::string& out, const IngestBatch& batch, const AssetRegistry& assets,
                          std::int64_t written_at_us) {
+  // Closed and amended bars of the stream, and closed bars merged from history payloads.
   std::size_t final_candles = 0;
-  for (const auto& u : batch.candles) {
-    if (u.change != CandleChange::kForming) ++final_candles;
+  for (const auto* list : {&batch.candles, &batch.seeded}) {
+    for (const auto& u : *list) {
+      if (u.change != CandleChange::kForming) ++final_candles;
+    }
   }
   if (batch.ticks.empty() && final_candles == 0) return false;
 
@@ -101,8 +104,10 @@ bool append_batch_record(std::string& out, const IngestBatch& batch, const Asset
   std::vector<std::uint32_t> tick_idx, candle_idx;
   tick_idx.reserve(batch.ticks.size());
   for (const auto& t : batch.ticks) tick_idx.push_back(local(t.asset));
-  for (const auto& u : batch.candles) {
-    if (u.change != CandleChange::kForming) candle_idx.push_back(local(u.asset));
+  for (const auto* list : {&batch.candles, &batch.seeded}) {
+    for (const auto& u : *list) {
+      if (u.change != CandleChange::kForming) candle_idx.push_back(local(u.asset));
+    }
   }
 
   const std::size_t at = begin_record(out, RecordKind::kBatch, written_at_us);
@@ -118,16 +123,18 @@ bool append_batch_record(std::string& out, const IngestBatch& batch, const Asset
   }
   put<std::uint32_t>(out, static_cast<std::uint32_t>(final_candles));
   std::size_t k = 0;
-  for (const auto& u : batch.candles) {
-    if (u.change == CandleChange::kForming) continue;
-    put<std::uint32_t>(out, candle_idx[k++]);
-    put<std::uint8_t>(out, static_cast<std::uint8_t>(u.timeframe));
-    put<std::int64_t>(out, u.candle.open_time_s);
-    put<double>(out, u.candle.open);
-    put<double>(out, u.candle.high);
-    put<double>(out, u.candle.low);
-    put<double>(out, u.candle.close);
-    put<std::uint64_t>(out, u.candle.volume);
+  for (const auto* list : {&batch.candles, &batch.seeded}) {
+    for (const auto& u : *list) {
+      if (u.change == CandleChange::kForming) continue;
+      put<std::uint32_t>(out, candle_idx[k++]);
+      put<std::uint8_t>(out, static_cast<std::uint8_t>(u.timeframe));
+      put<std::int64_t>(out, u.candle.open_time_s);
+      put<double>(out, u.candle.open);
+      put<double>(out, u.candle.high);
+      put<double>(out, u.candle.low);
+      put<double>(out, u.candle.close);
+      put<std::uint64_t>(out, u.candle.volume);
+    }
   }
   finish_record(out, at);
   return true;

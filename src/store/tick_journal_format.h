@@ -71,8 +71,9 @@ struct Record {
   }
 };
 
-// Appends one batch record: every tick of `batch`, and the candles it closed or amended (the
-// forming bars are not stored: they are not final). Returns false if there was nothing to store.
+// Appends one batch record: every tick of `batch`, the candles it closed or amended, and the
+// closed bars it merged from history payloads (forming bars are not stored: they are not
+// final). Returns false if there was nothing to store.
 bool append_batch_record(std::string& out, const IngestBatch& batch, const AssetRegistry& assets,
                          std::int64_t written_at_us);
 

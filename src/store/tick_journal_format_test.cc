@@ -11,11 +11,13 @@ struct BatchFixture {
   AssetRegistry assets;
   std::vector<SequencedTick> ticks;
   std::vector<CandleUpdate> candles;
+  std::vector<CandleUpdate> seeded;
 
   IngestBatch batch() const {
     IngestBatch b;
     b.ticks = ticks;
     b.candles = candles;
+    b.seeded = seeded;
     return b;
   }
 };
@@ -63,6 +65,25 @@ TEST(TickJournalFormat, ABatchRecordRoundTripsTicksAndFinalCandles) {
   EXPECT_EQ(r.candles[0].volume, 12u);
   EXPECT_EQ(r.candles[1].timeframe, Timeframe::k5m);
   EXPECT_EQ(r.candles[1].close, 1.0824);
+}
+
+TEST(TickJournalFormat, ClosedBarsFromHistoryPayloadsAreStoredToo) {
+  BatchFixture f;
+  const AssetId a = f.assets.intern("BTCUSD");
+  Candle c;
+  c.open_time_s = 1756869600;
+  c.close = 5;
+  f.seeded.push_back({a, Timeframe::k1m, CandleChange::kClosed, c});
+  f.seeded.push_back({a, Timeframe::k1m, CandleChange::kForming, c});
+  std::string buf;
+  ASSERT_TRUE(append_batch_record(buf, f.batch(), f.assets, 1));
+  Record r;
+  std::size_t used = 0;
+  ASSERT_EQ(decode_record(buf, r, used), DecodeStatus::kOk);
+  EXPECT_TRUE(r.ticks.empty());
+  ASSERT_EQ(r.candles.size(), 1u);
+  EXPECT_EQ(r.candles[0].open_time_s, 1756869600);
+  EXPECT_EQ(r.candles[0].close, 5.0);
 }
 
 TEST(TickJournalFormat, NothingToStoreWritesNothing) {

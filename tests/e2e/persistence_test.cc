@@ -14,6 +14,8 @@
 #include <sys/time.h>
 
 #include <atomic>
+#include <fmt/format.h>
+
 #include <boost/json.hpp>
 #include <cmath>
 #include <map>
@@ -315,6 +317,36 @@ TEST_F(PersistenceFaultTest, AFullSpoolRefusesTicksLoudlyAndStaysGapFree) {
   stop_server();
   // Refused ticks never got a seq: what was accepted is still exactly 1..N.
   expect_exactly_once(client, 500);
+}
+
+TEST_F(PersistenceFaultTest, PushedTicksAreAcknowledgedOnlyOnceDurable) {
+  start_server({"--feed", "push", "--auth-token", "s3cret"});
+  ASSERT_TRUE(eventually([&] {
+    auto d = database();
+    return !d.empty() && d.at("journal").as_object().at("accepting").as_bool();
+  }));
+  const double now = std::chrono::duration<double>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+  std::string body = "[";
+  for (int i = 0; i < 50; ++i) {
+    if (i) body += ',';
+    body += fmt::format(R"({{"asset":"BTCUSD","price":{},"timestamp":{:.3f}}})", 100 + i,
+                        now - 1 + i * 0.001);
+  }
+  body += "]";
+  const auto r = testing::http_post(port_, "/api/ticks", body, {"Authorization: Bearer s3cret"});
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto reply = json::parse(r.body).as_object();
+  EXPECT_EQ(reply.at("accepted").to_number<int>(), 50);
+  EXPECT_TRUE(reply.at("durable").as_bool());
+  // The acknowledgement is the promise: a crash right after it loses nothing.
+  server_.kill9();
+  start_server({"--feed", "none"});
+  stop_server();
+  PgClient db(db_url_);
+  EXPECT_EQ(db.scalar("SELECT count(*) || ' ' || min(seq) || ' ' || max(seq) || ' ' || min(price) ||"
+                      " ' ' || max(price) FROM historical_ticks WHERE pair = 'BTCUSD'"),
+            "50 1 50 100 149");
 }
 
 }  // namespace

@@ -147,7 +147,9 @@ std::string run_command(const std::string& command) {
   return out;
 }
 
-HttpResult http_get(std::uint16_t port, const std::string& target) {
+namespace {
+
+HttpResult http_request(std::uint16_t port, const std::string& req) {
   HttpResult result;
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -160,7 +162,6 @@ HttpResult http_get(std::uint16_t port, const std::string& target) {
     ::close(fd);
     return result;
   }
-  const std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
   if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) < 0) {
     ::close(fd);
     return result;
@@ -175,6 +176,23 @@ HttpResult http_get(std::uint16_t port, const std::string& target) {
   const auto body = raw.find("\r\n\r\n");
   if (body != std::string::npos) result.body = raw.substr(body + 4);
   return result;
+}
+
+}  // namespace
+
+HttpResult http_get(std::uint16_t port, const std::string& target) {
+  return http_request(port, "GET " + target +
+                                " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+}
+
+HttpResult http_post(std::uint16_t port, const std::string& target, const std::string& body,
+                     const std::vector<std::string>& headers) {
+  std::string req = "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" +
+                    "Content-Type: application/json\r\nContent-Length: " +
+                    std::to_string(body.size()) + "\r\n";
+  for (const auto& h : headers) req += h + "\r\n";
+  req += "\r\n" + body;
+  return http_request(port, req);
 }
 
 }  // namespace quflx::testing

@@ -68,5 +68,8 @@ struct HttpResult {
 };
 // A blocking HTTP/1.1 GET to 127.0.0.1:port.
 HttpResult http_get(std::uint16_t port, const std::string& target);
+// A blocking HTTP/1.1 POST to 127.0.0.1:port; `headers` are extra "Name: value" lines.
+HttpResult http_post(std::uint16_t port, const std::string& target, const std::string& body,
+                     const std::vector<std::string>& headers = {});
 
 }  // namespace quflx::testing
