@@ -19,7 +19,7 @@ QUFLX_BUILD_PACKAGES=(
 )
 # Only the test run needs these.
 QUFLX_TEST_PACKAGES=(
-  libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev chromium
+  libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev openssl chromium
 )
 
 # Installs whichever of the given packages are missing (one apt-get call).

@@ -69,7 +69,8 @@ void CdpFeed::schedule_housekeeping() {
 asio::awaitable<Result<void>> CdpFeed::attach() {
   WebUrl list = options_.cdp_url;
   list.target = "/json/list";
-  auto body = co_await http_get(executor_, list, options_.client.connect_timeout);
+  auto body = co_await http_get(executor_, list, options_.client.connect_timeout,
+                                options_.client.ca_file);
   if (!body.ok()) co_return body.error();
   auto targets = parse_cdp_targets(*body);
   if (!targets.ok()) co_return targets.error();

@@ -34,10 +34,16 @@ Error net_error(std::string what, const boost::system::error_code& ec) {
   return make_error(ErrorCode::kUnavailable, fmt::format("{}: {}", what, ec.message()));
 }
 
-ssl::context make_tls_context() {
-  ssl::context ctx(ssl::context::tls_client);
-  ctx.set_default_verify_paths();
-  ctx.set_verify_mode(ssl::verify_peer);
+// A client context that verifies the peer against the system store (and `ca_file`).
+Result<std::unique_ptr<ssl::context>> make_tls_context(const std::string& ca_file) {
+  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
+  ctx->set_default_verify_paths();
+  ctx->set_verify_mode(ssl::verify_peer);
+  if (!ca_file.empty()) {
+    boost::system::error_code ec;
+    ctx->load_verify_file(ca_file, ec);
+    if (ec) return net_error("TLS: cannot load CA file " + ca_file, ec);
+  }
   return ctx;
 }
 
@@ -93,16 +99,30 @@ Result<WebUrl> parse_web_url(std::string_view text) {
   return w;
 }
 
-struct WsClient::Impl : std::enable_shared_from_this<Impl> {
+// One connection attempt: its streams, read buffer and send queue. A reconnect makes a new
+// Conn; the old one lives on for as long as a write still in flight on it (its write loop
+// holds a reference), so nothing ever touches a destroyed stream.
+struct WsConn {
   using Plain = websocket::stream<beast::tcp_stream>;
   using Secure = websocket::stream<ssl::stream<beast::tcp_stream>>;
 
-  Impl(asio::any_io_executor e, WsClientOptions o) : ex(std::move(e)), opt(std::move(o)) {}
+  std::unique_ptr<ssl::context> tls;  // declared before `secure`: must outlive it
+  std::unique_ptr<Plain> plain;
+  std::unique_ptr<Secure> secure;
+  beast::flat_buffer buffer;
+  std::deque<std::string> queue;
+  bool writing = false;
 
-  template <class F>
-  auto with_stream(F&& f) {
-    return secure ? f(*secure) : f(*plain);
+  void close() {
+    boost::system::error_code ec;
+    if (plain) beast::get_lowest_layer(*plain).socket().close(ec);
+    if (secure) beast::get_lowest_layer(*secure).socket().close(ec);
   }
+  bool is_open() const { return (plain && plain->is_open()) || (secure && secure->is_open()); }
+};
+
+struct WsClient::Impl {
+  Impl(asio::any_io_executor e, WsClientOptions o) : ex(std::move(e)), opt(std::move(o)) {}
 
   template <class Ws>
   asio::awaitable<Result<void>> handshake(Ws& ws, const WebUrl& url) {
@@ -126,39 +146,41 @@ struct WsClient::Impl : std::enable_shared_from_this<Impl> {
 
   asio::awaitable<Result<void>> connect(WebUrl url) {
     close();
-    buffer.clear();
-    queue.clear();
-    writing = false;
+    auto c = std::make_shared<WsConn>();
+    conn = c;
     if (url.tls) {
-      tls = std::make_unique<ssl::context>(make_tls_context());
-      secure = std::make_unique<Secure>(ex, *tls);
-      auto& layer = beast::get_lowest_layer(*secure);
+      auto ctx = make_tls_context(opt.ca_file);
+      if (!ctx.ok()) co_return ctx.error();
+      c->tls = std::move(*ctx);
+      c->secure = std::make_unique<WsConn::Secure>(ex, *c->tls);
+      auto& layer = beast::get_lowest_layer(*c->secure);
       layer.expires_after(opt.connect_timeout);
       if (auto r = co_await tcp_connect(layer, url); !r.ok()) co_return r;
-      if (auto r = prepare_tls(secure->next_layer(), url); !r.ok()) co_return r;
-      auto [ec] = co_await secure->next_layer().async_handshake(ssl::stream_base::client, kNoThrow);
+      if (auto r = prepare_tls(c->secure->next_layer(), url); !r.ok()) co_return r;
+      auto [ec] = co_await c->secure->next_layer().async_handshake(ssl::stream_base::client, kNoThrow);
       if (ec) co_return net_error("TLS handshake with " + url.host, ec);
-      co_return co_await handshake(*secure, url);
+      co_return co_await handshake(*c->secure, url);
     }
-    plain = std::make_unique<Plain>(ex);
-    auto& layer = beast::get_lowest_layer(*plain);
+    c->plain = std::make_unique<WsConn::Plain>(ex);
+    auto& layer = beast::get_lowest_layer(*c->plain);
     layer.expires_after(opt.connect_timeout);
     if (auto r = co_await tcp_connect(layer, url); !r.ok()) co_return r;
-    co_return co_await handshake(*plain, url);
+    co_return co_await handshake(*c->plain, url);
   }
 
   asio::awaitable<Result<WsMessage>> read() {
-    if (!plain && !secure) co_return make_error(ErrorCode::kUnavailable, "not connected");
-    buffer.consume(buffer.size());
-    auto self = shared_from_this();
+    auto c = conn;
+    if (!c || (!c->plain && !c->secure)) co_return make_error(ErrorCode::kUnavailable, "not connected");
+    reading = c;  // keeps the buffer the returned view points into until the next read()
+    c->buffer.consume(c->buffer.size());
     boost::system::error_code ec;
     bool binary = false;
-    if (secure) {
-      std::tie(ec, std::ignore) = co_await secure->async_read(buffer, kNoThrow);
-      binary = secure && secure->got_binary();
+    if (c->secure) {
+      std::tie(ec, std::ignore) = co_await c->secure->async_read(c->buffer, kNoThrow);
+      binary = c->secure->got_binary();
     } else {
-      std::tie(ec, std::ignore) = co_await plain->async_read(buffer, kNoThrow);
-      binary = plain && plain->got_binary();
+      std::tie(ec, std::ignore) = co_await c->plain->async_read(c->buffer, kNoThrow);
+      binary = c->plain->got_binary();
     }
     if (ec) {
       if (ec == websocket::error::message_too_big) {
@@ -167,56 +189,49 @@ struct WsClient::Impl : std::enable_shared_from_this<Impl> {
       }
       co_return net_error("reading", ec);
     }
-    const auto data = buffer.cdata();
+    const auto data = c->buffer.cdata();
     co_return WsMessage{binary, std::string_view(static_cast<const char*>(data.data()), data.size())};
   }
 
   bool send(std::string text) {
-    if (!plain && !secure) return false;
-    queue.push_back(std::move(text));
-    if (!writing) {
-      writing = true;
-      asio::co_spawn(ex, write_loop(shared_from_this()), asio::detached);
+    auto c = conn;
+    if (!c || !c->is_open()) return false;
+    c->queue.push_back(std::move(text));
+    if (!c->writing) {
+      c->writing = true;
+      asio::co_spawn(ex, write_loop(c), asio::detached);
     }
     return true;
   }
 
-  static asio::awaitable<void> write_loop(std::shared_ptr<Impl> self) {
-    while (!self->queue.empty() && (self->plain || self->secure)) {
-      const std::string msg = std::move(self->queue.front());
-      self->queue.pop_front();
+  static asio::awaitable<void> write_loop(std::shared_ptr<WsConn> c) {
+    while (!c->queue.empty()) {
+      const std::string msg = std::move(c->queue.front());
+      c->queue.pop_front();
       boost::system::error_code ec;
-      if (self->secure) {
-        std::tie(ec, std::ignore) = co_await self->secure->async_write(asio::buffer(msg), kNoThrow);
+      if (c->secure) {
+        std::tie(ec, std::ignore) = co_await c->secure->async_write(asio::buffer(msg), kNoThrow);
       } else {
-        std::tie(ec, std::ignore) = co_await self->plain->async_write(asio::buffer(msg), kNoThrow);
+        std::tie(ec, std::ignore) = co_await c->plain->async_write(asio::buffer(msg), kNoThrow);
       }
       if (ec) {
-        self->queue.clear();
+        c->queue.clear();
         break;  // the read side sees the failure and reconnects
       }
     }
-    self->writing = false;
+    c->writing = false;
   }
 
   void close() {
-    boost::system::error_code ec;
-    if (plain) beast::get_lowest_layer(*plain).socket().close(ec);
-    if (secure) beast::get_lowest_layer(*secure).socket().close(ec);
+    if (conn) conn->close();
   }
 
-  bool is_open() const {
-    return (plain && plain->is_open()) || (secure && secure->is_open());
-  }
+  bool is_open() const { return conn && conn->is_open(); }
 
   asio::any_io_executor ex;
   WsClientOptions opt;
-  std::unique_ptr<ssl::context> tls;
-  std::unique_ptr<Plain> plain;
-  std::unique_ptr<Secure> secure;
-  beast::flat_buffer buffer;
-  std::deque<std::string> queue;
-  bool writing = false;
+  std::shared_ptr<WsConn> conn;     // the current connection
+  std::shared_ptr<WsConn> reading;  // the connection of the last read()
 };
 
 WsClient::WsClient(asio::any_io_executor executor, WsClientOptions options)
@@ -236,7 +251,8 @@ void WsClient::close() { impl_->close(); }
 bool WsClient::is_open() const { return impl_->is_open(); }
 
 asio::awaitable<Result<std::string>> http_get(asio::any_io_executor executor, const WebUrl& url,
-                                              std::chrono::milliseconds timeout) {
+                                              std::chrono::milliseconds timeout,
+                                              const std::string& ca_file) {
   http::request<http::empty_body> req{http::verb::get, url.target, 11};
   req.set(http::field::host, url.host + ":" + url.port);
   req.set(http::field::user_agent, "quflx-stream");
@@ -245,8 +261,9 @@ asio::awaitable<Result<std::string>> http_get(asio::any_io_executor executor, co
   parser.body_limit(8u << 20);
   boost::system::error_code ec;
   if (url.tls) {
-    ssl::context ctx = make_tls_context();
-    ssl::stream<beast::tcp_stream> s(executor, ctx);
+    auto ctx = make_tls_context(ca_file);
+    if (!ctx.ok()) co_return ctx.error();
+    ssl::stream<beast::tcp_stream> s(executor, **ctx);
     beast::get_lowest_layer(s).expires_after(timeout);
     if (auto r = co_await tcp_connect(beast::get_lowest_layer(s), url); !r.ok()) co_return r.error();
     if (auto r = prepare_tls(s, url); !r.ok()) co_return r.error();

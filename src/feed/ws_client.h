@@ -39,6 +39,9 @@ struct WsClientOptions {
   // this large, and it bounds memory.
   std::size_t max_message_bytes = 16u << 20;
   std::vector<std::pair<std::string, std::string>> headers;  // extra handshake headers
+  // PEM file of certificates trusted for wss:// and https:// in addition to the system's CA
+  // store (a private CA, or a self-signed upstream); empty: the system store only.
+  std::string ca_file;
 };
 
 struct WsMessage {
@@ -66,9 +69,11 @@ class WsClient {
   std::shared_ptr<Impl> impl_;
 };
 
-// GET `url` and return the body (2xx only), within `timeout`.
+// GET `url` and return the body (2xx only), within `timeout`. `ca_file` as in
+// WsClientOptions.
 boost::asio::awaitable<Result<std::string>> http_get(boost::asio::any_io_executor executor,
                                                      const WebUrl& url,
-                                                     std::chrono::milliseconds timeout);
+                                                     std::chrono::milliseconds timeout,
+                                                     const std::string& ca_file = {});
 
 }  // namespace quflx

@@ -11,6 +11,8 @@
 #include <map>
 #include <set>
 
+#include <unistd.h>
+
 #include "core/asset.h"
 #include "core/timeframe.h"
 #include "store/pg/connection.h"
@@ -202,6 +204,17 @@ const OptionDef kOptions[] = {
        return with(number(v[0], 1, 3600, false), [&](double s) {
          c.ws_idle_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(s * 1e3));
        });
+     }},
+    {"ws-ca-file", "ws.ca_file", "QUFLX_WS_CA_FILE", nullptr, "",
+     "PEM certificates trusted for wss:// and https:// besides the system CA store (ws and "
+     "cdp feeds)",
+     "the system store is what public upstreams need; a private CA is the exception", false,
+     [](ServeConfig& c, const Values& v) -> Result<void> {
+       if (!v[0].empty() && ::access(v[0].c_str(), R_OK) != 0) {
+         return problem(fmt::format("cannot read '{}'", v[0]));
+       }
+       c.ws_ca_file = v[0];
+       return {};
      }},
     {"cdp-url", "cdp.url", "QUFLX_CDP_URL", nullptr, "http://127.0.0.1:9222",
      "Chrome's remote debugging endpoint for the cdp feed", "Chrome's default debugging port",

@@ -41,6 +41,7 @@ struct ServeConfig {
   std::string ws_keepalive;                      // keep-alive message; empty: pings only
   std::chrono::milliseconds ws_keepalive_interval{0};
   std::chrono::milliseconds ws_idle_timeout{0};
+  std::string ws_ca_file;  // extra trusted certificates for wss:// / https://
   std::string cdp_url;
   std::string cdp_target;
   std::string csv_file;

@@ -204,6 +204,7 @@ void Service::Impl::create_feeds() {
       o.keepalive_interval = config.ws_keepalive_interval;
       o.stale_after = config.stale_after;
       o.client.idle_timeout = config.ws_idle_timeout;
+      o.client.ca_file = config.ws_ca_file;
       auto f = std::make_unique<WsFeed>(ioc.get_executor(), pipeline, id, o, clock, metrics);
       watch_frames(f->frames());
       feeds.push_back(std::move(f));
@@ -220,6 +221,7 @@ void Service::Impl::create_feeds() {
       o.format = config.ws_format == "json" ? FeedFormat::kJson : FeedFormat::kPocketOption;
       o.stale_after = config.stale_after;
       o.client.idle_timeout = config.ws_idle_timeout;
+      o.client.ca_file = config.ws_ca_file;
       auto f = std::make_unique<CdpFeed>(ioc.get_executor(), pipeline, id, o, clock, metrics);
       watch_frames(f->frames());
       feeds.push_back(std::move(f));

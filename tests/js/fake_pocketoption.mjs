@@ -5,23 +5,27 @@
 // client, for the DevTools capture test.
 
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { Server } from 'socket.io';
 import { freePort } from './harness.mjs';
 
 export class FakePocketOption {
-  static async start({ page = '' } = {}) {
+  /** `tls: {key, cert}` (PEM) serves https/wss instead of http/ws. */
+  static async start({ page = '', tls = null } = {}) {
     const f = new FakePocketOption();
+    f.tls = Boolean(tls);
     f.port = await freePort();
     f.received = [];   // [event, payload] the clients sent
     f.sockets = new Set();
-    f.http = createServer((req, res) => {
+    const handler = (req, res) => {
       if (req.url === '/' || req.url.startsWith('/?')) {
         res.writeHead(200, { 'content-type': 'text/html' });
         res.end(page);
         return;
       }
       res.writeHead(404).end();
-    });
+    };
+    f.http = tls ? createTlsServer(tls, handler) : createServer(handler);
     f.io = new Server(f.http, { serveClient: true, cors: { origin: '*' } });
     f.connections = 0;
     f.io.on('connection', (socket) => {
@@ -33,7 +37,9 @@ export class FakePocketOption {
     await new Promise((r) => f.http.listen(f.port, '127.0.0.1', r));
     return f;
   }
-  get wsUrl() { return `ws://127.0.0.1:${this.port}/socket.io/?EIO=4&transport=websocket`; }
+  get wsUrl() {
+    return `${this.tls ? 'wss' : 'ws'}://127.0.0.1:${this.port}/socket.io/?EIO=4&transport=websocket`;
+  }
   get pageUrl() { return `http://127.0.0.1:${this.port}/`; }
   /** Sends ticks [[asset, t, price], ...] as one binary updateStream event to every client. */
   stream(ticks) { this.io.emit('updateStream', Buffer.from(JSON.stringify(ticks))); }
