@@ -15,6 +15,7 @@ namespace quflx {
   X(kFutureTimestamp, "future_timestamp")       /* too far ahead of the clock */    \
   X(kBadPayload, "bad_payload")                 /* wrong shape or types */          \
   X(kBadJson, "bad_json")                       /* not parseable JSON */            \
+  X(kInvalidUtf8, "invalid_utf8")               /* text that is not UTF-8 */        \
   X(kPayloadTooLarge, "payload_too_large")      /* over the size limit */           \
   X(kUnknownEvent, "unknown_event")             /* event name not in the API */     \
   X(kNotAuthorised, "not_authorised")           /* write event without a token */   \

@@ -1,0 +1,133 @@
+#include "protocol/socketio.h"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+namespace quflx::sio {
+namespace {
+
+namespace json = boost::json;
+
+TEST(SocketIo, DecodesTheProtocolsExamples) {
+  auto p = decode("0");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->type, PacketType::kConnect);
+  EXPECT_EQ(p->nsp, "/");
+  EXPECT_TRUE(p->payload.empty());
+
+  p = decode("0/admin,{\"token\":\"123\"}");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->nsp, "/admin");
+  EXPECT_EQ(p->payload, "{\"token\":\"123\"}");
+
+  p = decode("212[\"hello\",1]");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->type, PacketType::kEvent);
+  EXPECT_EQ(p->ack_id, 12u);
+  EXPECT_EQ(p->payload, "[\"hello\",1]");
+
+  p = decode("51-[\"hello\",{\"_placeholder\":true,\"num\":0}]");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->type, PacketType::kBinaryEvent);
+  EXPECT_EQ(p->attachments, 1u);
+  EXPECT_FALSE(p->ack_id);
+
+  p = decode("61-/admin,15[{\"_placeholder\":true,\"num\":0}]");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->type, PacketType::kBinaryAck);
+  EXPECT_EQ(p->nsp, "/admin");
+  EXPECT_EQ(p->ack_id, 15u);
+
+  p = decode("1/admin,");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->type, PacketType::kDisconnect);
+}
+
+TEST(SocketIo, RejectsMalformedHeaders) {
+  for (const char* bad : {"", "7", "x", "5[\"a\"]", "5x-[\"a\"]", "599-[\"a\"]", "3[1]", "01",
+                          "1{}", "2/ad min,[\"a\"]", "21234567890123456[\"a\"]"}) {
+    EXPECT_FALSE(decode(bad).ok()) << bad;
+  }
+}
+
+TEST(SocketIo, ParsesEventsAndNamesWhatIsWrong) {
+  auto e = parse_event(R"(["start_stream",{"asset":"EURUSD_otc"},2])");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->name, "start_stream");
+  ASSERT_EQ(e->args.size(), 2u);
+  EXPECT_EQ(e->args[0].at("asset").as_string(), "EURUSD_otc");
+
+  struct Case {
+    std::string payload;
+    ErrorCode code;
+  } cases[] = {
+      {"", ErrorCode::kBadPayload},
+      {"[", ErrorCode::kBadJson},
+      {"{}", ErrorCode::kBadPayload},
+      {"[]", ErrorCode::kBadPayload},
+      {"[1]", ErrorCode::kBadPayload},
+      {"[\"connect\"]", ErrorCode::kBadPayload},
+      {"[\"a\",\"\xff\"]", ErrorCode::kInvalidUtf8},
+      {std::string(100, '[') + std::string(100, ']'), ErrorCode::kBadJson},
+  };
+  for (const auto& c : cases) {
+    auto r = parse_event(c.payload);
+    ASSERT_FALSE(r.ok()) << c.payload;
+    EXPECT_EQ(r.error().code, c.code) << c.payload << ": " << r.error().message;
+  }
+}
+
+TEST(SocketIo, ConnectPayloadIsAbsentOrAnObject) {
+  EXPECT_TRUE(parse_connect("").ok());
+  auto a = parse_connect(R"({"token":"t"})");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->at("token").as_string(), "t");
+  EXPECT_FALSE(parse_connect("[1]").ok());
+  EXPECT_FALSE(parse_connect("{").ok());
+}
+
+TEST(SocketIo, FillsPlaceholdersWithAttachmentText) {
+  auto v = json::parse(R"([{"asset":{"_placeholder":true,"num":1},"x":[{"_placeholder":true,"num":0}]}])");
+  const std::string att[] = {"first", "EURUSD_otc"};
+  ASSERT_TRUE(fill_placeholders(v, att).ok());
+  EXPECT_EQ(v.at(0).at("asset").as_string(), "EURUSD_otc");
+  EXPECT_EQ(v.at(0).at("x").at(0).as_string(), "first");
+}
+
+TEST(SocketIo, RejectsPlaceholderMismatches) {
+  const std::string one[] = {"a"};
+  auto missing = json::parse(R"([{"_placeholder":true,"num":1}])");
+  EXPECT_FALSE(fill_placeholders(missing, one).ok());
+  auto unused = json::parse(R"([1])");
+  EXPECT_FALSE(fill_placeholders(unused, one).ok());
+  const std::string bin[] = {std::string("\xff\xfe", 2)};
+  auto v = json::parse(R"([{"_placeholder":true,"num":0}])");
+  auto r = fill_placeholders(v, bin);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidUtf8);
+}
+
+TEST(SocketIo, EncodesWhatTheClientDecodes) {
+  std::string out;
+  append_event(out, "tick_update", R"({"seq":1})");
+  EXPECT_EQ(out, R"(2["tick_update",{"seq":1}])");
+  out.clear();
+  append_event(out, "ping_me", "");
+  EXPECT_EQ(out, R"(2["ping_me"])");
+  out.clear();
+  append_ack(out, 7, R"({"ok":true})");
+  EXPECT_EQ(out, R"(37[{"ok":true}])");
+  out.clear();
+  append_connect(out, "s1");
+  EXPECT_EQ(out, R"(0{"sid":"s1"})");
+  out.clear();
+  append_connect_error(out, "/admin", "Invalid namespace", "protocol_error");
+  EXPECT_EQ(out, R"(4/admin,{"message":"Invalid namespace","data":{"code":"protocol_error"}})");
+  // Round trip through the decoder.
+  auto p = decode(out);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->type, PacketType::kConnectError);
+}
+
+}  // namespace
+}  // namespace quflx::sio
