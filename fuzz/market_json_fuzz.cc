@@ -21,6 +21,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                     std::abs(quflx::unix_micros(back->time) - quflx::unix_micros(t->time)) <= 1,
                 "tick round trip");
   }
+  if (auto c = quflx::parse_candle_update_json(text)) {
+    QUFLX_CHECK(c->candle.low <= c->candle.high, "candle update with low above high");
+  }
   const auto tf = size > 0 ? quflx::kAllTimeframes[data[0] % quflx::kTimeframeCount]
                            : quflx::Timeframe::k1m;
   if (auto candles = quflx::parse_candle_array_text(text, tf); candles.ok()) {

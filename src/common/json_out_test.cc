@@ -41,4 +41,18 @@ TEST(JsonOut, UnixSecondsAreExactWithTrimmedFraction) {
 }
 
 }  // namespace
+TEST(JsonOut, ObjectBuilderWritesFieldsInOrder) {
+  const std::string s = json_out::Object()
+                            .str("asset", "A\"B")
+                            .uint("count", 3)
+                            .num("price", 1.5)
+                            .boolean("ok", true)
+                            .null("none")
+                            .raw("list", "[1,2]")
+                            .time("timestamp", from_unix_micros(1'500'000))
+                            .done();
+  EXPECT_EQ(s, R"({"asset":"A\"B","count":3,"price":1.5,"ok":true,"none":null,"list":[1,2],"timestamp":1.5})");
+  EXPECT_EQ(json_out::Object().done(), "{}");
+}
+
 }  // namespace quflx

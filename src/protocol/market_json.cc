@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/json_out.h"
+#include "protocol/candle_input.h"
 
 namespace quflx {
 namespace {
@@ -68,6 +69,34 @@ std::optional<TickRecord> parse_tick_json(std::string_view text) {
   }
   if (t.seq == 0) return std::nullopt;
   return t;
+}
+
+std::optional<CandleUpdateRecord> parse_candle_update_json(std::string_view text) {
+  namespace json = boost::json;
+  boost::system::error_code ec;
+  const json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const auto& o = v.get_object();
+  const auto* asset = o.if_contains("asset");
+  const auto* tf = o.if_contains("timeframe");
+  const auto* seq = o.if_contains("seq");
+  const auto* closed = o.if_contains("closed");
+  if (!asset || !asset->is_string() || !is_valid_asset_name(asset->get_string())) return std::nullopt;
+  if (!tf || !tf->is_string()) return std::nullopt;
+  const auto timeframe = parse_timeframe(tf->get_string());
+  if (!timeframe) return std::nullopt;
+  auto candle = parse_candle(o, *timeframe);
+  if (!candle.ok()) return std::nullopt;
+  CandleUpdateRecord r;
+  r.asset = std::string(asset->get_string());
+  r.timeframe = *timeframe;
+  r.candle = *candle;
+  r.candle.closed = closed && closed->is_bool() && closed->get_bool();
+  if (seq && seq->is_uint64()) r.candle.last_seq = seq->get_uint64();
+  if (seq && seq->is_int64() && seq->get_int64() > 0) {
+    r.candle.last_seq = static_cast<std::uint64_t>(seq->get_int64());
+  }
+  return r;
 }
 
 void append_tick_json(std::string& out, std::string_view asset, const SequencedTick& tick) {

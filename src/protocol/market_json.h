@@ -32,6 +32,14 @@ struct TickRecord {
 // price, a plausible timestamp and a seq >= 1.
 std::optional<TickRecord> parse_tick_json(std::string_view text);
 
+// A candle update read back from its wire form (an `updates:{A}` message).
+struct CandleUpdateRecord {
+  std::string asset;
+  Timeframe timeframe = Timeframe::k1s;
+  Candle candle;  // last_seq = the message's seq
+};
+std::optional<CandleUpdateRecord> parse_candle_update_json(std::string_view text);
+
 void append_tick_json(std::string& out, std::string_view asset, const SequencedTick& tick);
 // A live candle update: the bar's state after the tick with `candle.last_seq`.
 void append_candle_update_json(std::string& out, std::string_view asset, Timeframe tf,

@@ -87,3 +87,32 @@ TEST(MarketJson, TickParserRejectsWhatIsNotATick) {
 
 }  // namespace
 }  // namespace quflx
+
+namespace quflx {
+namespace {
+
+TEST(MarketJson, CandleUpdateParsesBackFromItsWireForm) {
+  Candle c;
+  c.open_time_s = 1756869660;
+  c.open = 1.5;
+  c.high = 2.0;
+  c.low = 1.25;
+  c.close = 1.75;
+  c.volume = 12;
+  c.last_seq = 7;
+  std::string upd;
+  append_candle_update_json(upd, "#AAPL_otc", Timeframe::k1m, c);
+  auto r = parse_candle_update_json(upd);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->asset, "#AAPL_otc");
+  EXPECT_EQ(r->timeframe, Timeframe::k1m);
+  EXPECT_EQ(r->candle.open_time_s, 1756869660);
+  EXPECT_EQ(r->candle.volume, 12u);
+  EXPECT_EQ(r->candle.last_seq, 7u);
+  EXPECT_FALSE(r->candle.closed);
+  EXPECT_FALSE(parse_candle_update_json(R"({"asset":"A","timeframe":"2m","timestamp":0})"));
+  EXPECT_FALSE(parse_candle_update_json("[]"));
+}
+
+}  // namespace
+}  // namespace quflx

@@ -303,8 +303,8 @@ const OptionDef kOptions[] = {
        });
      }},
     {"auth-token", "auth_token", "QUFLX_AUTH_TOKEN", nullptr, "",
-     "Token that write requests must present (Authorization: Bearer TOKEN); POST /api/ticks "
-     "needs it", "writes are refused until a token is set; keep it out of files in git", false,
+     "Token that write requests must present: POST /api/ticks as Authorization: Bearer TOKEN "
+     "(refused while unset), Socket.IO write events as auth {token} on CONNECT (open while unset)", "writes are refused until a token is set; keep it out of files in git", false,
      [](ServeConfig& c, const Values& v) -> Result<void> {
        c.auth_token = v[0];
        return {};
@@ -430,6 +430,58 @@ const OptionDef kOptions[] = {
        return with(number(v[0], 0, 60, false), [&](double s) {
          c.fsync_interval = std::chrono::milliseconds(static_cast<std::int64_t>(s * 1e3));
        });
+    {"ping-interval", "socketio.ping_interval", "QUFLX_PING_INTERVAL", nullptr, "25",
+     "Seconds between Engine.IO pings to each client",
+     "the reference server's default, which every client copes with", false,
+     [](ServeConfig& c, const Values& v) {
+       return with(number(v[0], 0.05, 3600, false), [&](double s) {
+         c.ping_interval = std::chrono::milliseconds(static_cast<std::int64_t>(s * 1e3));
+       });
+     }},
+    {"ping-timeout", "socketio.ping_timeout", "QUFLX_PING_TIMEOUT", nullptr, "20",
+     "Seconds a client has to answer a ping before it is disconnected",
+     "the reference server's default: long enough for a busy browser tab", false,
+     [](ServeConfig& c, const Values& v) {
+       return with(number(v[0], 0.05, 3600, false), [&](double s) {
+         c.ping_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(s * 1e3));
+       });
+     }},
+    {"max-payload", "socketio.max_payload", "QUFLX_MAX_PAYLOAD", nullptr, "1000000",
+     "Largest Engine.IO message or polling body, in bytes; above it the connection is closed",
+     "Engine.IO's default (1 MB)", false,
+     [](ServeConfig& c, const Values& v) {
+       return with(integer(v[0], 1024, 64u << 20), [&](auto n) { c.max_payload = n; });
+     }},
+    {"cors-origins", "socketio.cors_origins", "QUFLX_CORS_ORIGINS", nullptr, "",
+     "Browser origins allowed besides the server's own and localhost (e.g. https://app.example); * allows any",
+     "a page elsewhere cannot use the API unless you say so", true,
+     [](ServeConfig& c, const Values& v) -> Result<void> {
+       for (const auto& o : v) {
+         if (o != "*" && !(o.starts_with("http://") || o.starts_with("https://"))) {
+           return problem(fmt::format("'{}' is not an origin (http://host[:port] or https://...)", o));
+         }
+       }
+       c.cors_origins = v;
+       return {};
+     }},
+    {"client-rate-limit", "socketio.client_rate_limit", "QUFLX_CLIENT_RATE_LIMIT", nullptr, "20",
+     "Events per second a client may send (bursts of twice that); more get rate_limited errors",
+     "far above what a chart sends, far below what would cost the server its time", false,
+     [](ServeConfig& c, const Values& v) {
+       return with(number(v[0], 0, 1'000'000, true), [&](double r) { c.client_rate = r; });
+     }},
+    {"client-conflate-bytes", "socketio.client_conflate_bytes", "QUFLX_CLIENT_CONFLATE_BYTES",
+     nullptr, "262144",
+     "Unsent bytes for one client above which its live updates are merged (newest tick, current bar)",
+     "about a second of a busy asset for a slow link; below it nothing is merged", false,
+     [](ServeConfig& c, const Values& v) {
+       return with(integer(v[0], 4096, 1u << 30), [&](auto n) { c.client_conflate_bytes = n; });
+     }},
+    {"client-max-bytes", "socketio.client_max_bytes", "QUFLX_CLIENT_MAX_BYTES", nullptr, "8388608",
+     "Unsent bytes for one client, after merging, at which it is disconnected",
+     "a client this far behind is not catching up; its memory is better freed", false,
+     [](ServeConfig& c, const Values& v) {
+       return with(integer(v[0], 65536, 4ull << 30), [&](auto n) { c.client_max_bytes = n; });
      }},
 };
 
@@ -596,6 +648,10 @@ Result<ServeConfig> ServeOptionsParser::resolve(const EnvLookup& env) const {
     return *e;
   }
   c.state_dir = expand_state_dir(c.state_dir, env);
+  if (c.client_conflate_bytes >= c.client_max_bytes) {
+    return make_error(ErrorCode::kInvalidConfig,
+                      "invalid configuration: --client-conflate-bytes must be below --client-max-bytes");
+  }
   return c;
 }
 

@@ -70,6 +70,14 @@ struct ServeConfig {
   std::size_t batch_max_rows = 0;
   std::uint64_t spool_max_bytes = 0;
   std::chrono::milliseconds fsync_interval{0};  // 0: fsync every batch
+  // Socket.IO
+  std::chrono::milliseconds ping_interval{0};
+  std::chrono::milliseconds ping_timeout{0};
+  std::size_t max_payload = 0;
+  std::vector<std::string> cors_origins;
+  double client_rate = 0;                  // events per second per connection
+  std::size_t client_conflate_bytes = 0;   // a client's backlog above which updates merge
+  std::size_t client_max_bytes = 0;        // a client's backlog that disconnects it
 };
 
 // How an environment variable is looked up (injected for tests).

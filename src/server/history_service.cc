@@ -24,6 +24,11 @@ std::string_view to_string(HistorySource source) {
   return "cache_miss";
 }
 
+boost::asio::awaitable<Result<std::size_t>> HistoryFallback::upsert(std::string, Timeframe,
+                                                                   std::vector<Candle>) {
+  co_return make_error(ErrorCode::kUnavailable, "the database does not take candles");
+}
+
 HistoryService::HistoryService(redis::Connection* redis, HistoryOptions options,
                                MetricsRegistry& metrics)
     : redis_(redis), options_(options) {
@@ -127,6 +132,29 @@ boost::asio::awaitable<Result<std::size_t>> HistoryService::merge(std::string as
   merged.reserve(by_time.size());
   for (auto& [t, c] : by_time) merged.push_back(c);
   co_return co_await write_cache(key, asset, tf, merged);
+}
+
+boost::asio::awaitable<Result<ImportResult>> HistoryService::import(std::string asset,
+                                                                    Timeframe tf,
+                                                                    std::vector<Candle> candles) {
+  ImportResult r;
+  r.accepted = candles.size();
+  Error last{ErrorCode::kUnavailable, "neither Redis nor a database is available"};
+  if (fallback_) {
+    auto stored = co_await fallback_->upsert(asset, tf, candles);
+    if (stored.ok()) {
+      r.stored = *stored;
+    } else {
+      last = stored.error();
+    }
+  }
+  auto cached = co_await merge(asset, tf, std::move(candles));
+  if (cached.ok()) {
+    r.cached = *cached;
+  } else if (!r.stored) {
+    co_return cached.error().code == ErrorCode::kUnavailable && fallback_ ? last : cached.error();
+  }
+  co_return r;
 }
 
 boost::asio::awaitable<Result<void>> HistoryService::clear(std::string asset, Timeframe tf) {

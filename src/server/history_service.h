@@ -53,6 +53,16 @@ class HistoryFallback {
   virtual boost::asio::awaitable<Result<std::vector<Candle>>> load(std::string asset,
                                                                    Timeframe tf,
                                                                    std::size_t limit) = 0;
+  // Stores imported candles (store_csv_candles) for good: insert or update by open time.
+  // Returns how many rows were written. The default stores nothing.
+  virtual boost::asio::awaitable<Result<std::size_t>> upsert(std::string asset, Timeframe tf,
+                                                             std::vector<Candle> candles);
+};
+
+struct ImportResult {
+  std::size_t accepted = 0;                 // candles given (validated by the caller)
+  std::size_t cached = 0;                   // what historical:{A}:{TF} holds afterwards
+  std::optional<std::size_t> stored;        // rows the database took; empty: no database
 };
 
 struct HistoryOptions {
@@ -79,6 +89,10 @@ class HistoryService {
   // wins) and stores the latest cache_candles. Returns how many the cache now holds.
   boost::asio::awaitable<Result<std::size_t>> merge(std::string asset, Timeframe tf,
                                                     std::vector<Candle> candles);
+  // Imported candles (store_csv_candles): upserted into the database when there is one, and
+  // merged into the cache. Fails only if neither could take them.
+  boost::asio::awaitable<Result<ImportResult>> import(std::string asset, Timeframe tf,
+                                                      std::vector<Candle> candles);
   // Deletes historical:{A}:{TF}.
   boost::asio::awaitable<Result<void>> clear(std::string asset, Timeframe tf);
 

@@ -20,11 +20,15 @@
 #include "feed/frame_ingest.h"
 #include "feed/sim_feed.h"
 #include "feed/ws_feed.h"
+#include "net/engineio_server.h"
 #include "net/http_server.h"
+#include "net/socketio_server.h"
 #include "server/api_routes.h"
 #include "server/history_service.h"
 #include "server/push_route.h"
 #include "server/persistence.h"
+#include "server/live_updates.h"
+#include "server/socket_api.h"
 #include "server/status_routes.h"
 #include "server/tick_pipeline.h"
 #include "store/redis/connection.h"
@@ -42,13 +46,19 @@ struct Service::Impl {
         pipeline(clock,
                  PipelineOptions{CandleOptions{config.late_grace, 500}, config.max_future_skew},
                  metrics),
-        http(ioc.get_executor(), net::HttpServerOptions{}, metrics),
+        http(ioc.get_executor(),
+             net::HttpServerOptions{.max_body_bytes = std::max<std::size_t>(
+                                        1u << 20, config.max_payload + 4096)},
+             metrics),
+        rooms(metrics),
+        protocol_errors(metrics),
         clock_timer(ioc),
         signals(ioc, SIGINT, SIGTERM) {}
 
   void start_redis();
   Result<void> start_persistence();
   asio::awaitable<void> restore_sequence();
+  void start_socketio();
   void register_routes();
   FeedRegistration feed_registration(const std::string& name) const;
   void watch_frames(FrameIngest& frames);
@@ -70,6 +80,12 @@ struct Service::Impl {
   std::unique_ptr<HistoryService> history;
   std::unique_ptr<Persistence> persistence;
   net::HttpServer http;
+  net::Rooms rooms;
+  net::ProtocolErrorCounter protocol_errors;
+  std::unique_ptr<LiveUpdates> live;
+  std::unique_ptr<SocketApi> api;
+  std::unique_ptr<net::SocketServer> sockets;
+  std::unique_ptr<net::EngineServer> engine;
   std::vector<std::unique_ptr<Feed>> feeds;
   // The push feed has no Feed object of its own: POST /api/ticks is its input.
   std::unique_ptr<FeedFaults> push_faults;
@@ -140,10 +156,49 @@ asio::awaitable<void> Service::Impl::restore_sequence() {
 }
 
 std::optional<Candle> Service::Impl::forming_bar(std::string_view asset, Timeframe tf) const {
-  if (auto id = pipeline.assets().find(asset)) {
+  if (auto id = pipeline.assets().find(asset); id && pipeline.sequencer().last(*id) > 0) {
     if (const Candle* c = pipeline.candles().forming(*id, tf)) return *c;
+    return std::nullopt;
   }
-  return std::nullopt;
+  return live ? live->relayed_forming_bar(asset, tf) : std::nullopt;
+}
+
+void Service::Impl::start_socketio() {
+  // Sinks run in order: the Redis writer (and durable sinks) before clients see anything.
+  std::optional<redis::Endpoint> sub;
+  if (config.redis_url) sub = *redis::parse_redis_url(*config.redis_url);
+  live = std::make_unique<LiveUpdates>(ioc.get_executor(), rooms, &pipeline, tick_log.get(), sub,
+                                       metrics);
+  pipeline.add_sink(*live);
+  SocketApiDeps deps;
+  deps.clock = &clock;
+  deps.history = history.get();
+  deps.live = live.get();
+  deps.rooms = &rooms;
+  deps.tick_log = tick_log.get();
+  deps.redis = redis.get();
+  deps.pipeline = &pipeline;
+  deps.history_candles = config.history_candles;
+  deps.auth_token = config.auth_token;
+  deps.version = QUFLX_VERSION;
+  deps.forming = [this](std::string_view asset, Timeframe tf) { return forming_bar(asset, tf); };
+  deps.ingesting = [this] { return !feeds.empty() && !stopping; };
+  api = std::make_unique<SocketApi>(std::move(deps));
+  net::SocketOptions so;
+  so.events_per_second = config.client_rate;
+  so.event_burst = 2 * config.client_rate;
+  sockets = std::make_unique<net::SocketServer>(ioc.get_executor(), so, *api, rooms,
+                                                protocol_errors, metrics);
+  net::EngineOptions eo;
+  eo.ping_interval = config.ping_interval;
+  eo.ping_timeout = config.ping_timeout;
+  eo.max_payload = config.max_payload;
+  eo.allowed_origins = config.cors_origins;
+  eo.send_queue = {config.client_conflate_bytes, config.client_max_bytes};
+  engine = std::make_unique<net::EngineServer>(ioc.get_executor(), eo, *sockets, metrics,
+                                               protocol_errors);
+  engine->attach(http);
+  live->start();
 }
 
 FeedRegistration Service::Impl::feed_registration(const std::string& name) const {
@@ -334,6 +389,8 @@ asio::awaitable<void> Service::Impl::shutdown(int signal) {
     }
     persistence->stop();
   }
+  if (engine) engine->stop();
+  if (live) live->stop();
   http.stop();
   spdlog::info("stopped after accepting {} ticks", pipeline.stats().accepted);
   signals.cancel();
@@ -347,6 +404,7 @@ int Service::run() {
   i.start_redis();
   i.history = std::make_unique<HistoryService>(
       i.redis.get(), HistoryOptions{i.config.history_candles, i.config.history_ttl}, i.metrics);
+  i.start_socketio();
   i.register_routes();
   auto port = i.http.listen(i.config.host, i.config.port);
   if (!port.ok()) {

@@ -47,4 +47,14 @@ boost::asio::awaitable<Result<TickSlice>> TickLog::read_after(std::string asset,
   co_return slice_ticks(entries, after);
 }
 
+boost::asio::awaitable<Result<std::uint64_t>> TickLog::newest_seq(std::string asset) {
+  if (!conn_.connected()) co_return make_error(ErrorCode::kUnavailable, "redis is not connected");
+  std::vector<std::string> argv{"LINDEX", redis_keys::ticks(asset), "0"};
+  const redis::Reply r = co_await conn_.request(std::move(argv));
+  if (r.is_error()) co_return make_error(ErrorCode::kUnavailable, "redis: " + r.str);
+  if (!r.is_string()) co_return std::uint64_t{0};
+  const auto tick = parse_tick_json(r.str);
+  co_return tick ? tick->seq : 0;
+}
+
 }  // namespace quflx

@@ -46,6 +46,8 @@ class TickLog {
 
   // Ticks of a valid asset with seq > after. Error `unavailable` when Redis cannot be asked.
   boost::asio::awaitable<Result<TickSlice>> read_after(std::string asset, std::uint64_t after);
+  // The seq at the head of ticks:{A}; 0 if the list is empty (or its head is not a tick).
+  boost::asio::awaitable<Result<std::uint64_t>> newest_seq(std::string asset);
 
  private:
   redis::Connection& conn_;

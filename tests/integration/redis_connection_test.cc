@@ -179,3 +179,41 @@ TEST_F(RedisAuthTest, AWrongPasswordIsReportedAndRetried) {
 
 }  // namespace
 }  // namespace quflx
+
+namespace quflx {
+namespace {
+
+TEST(RedisPubSub, ConfirmationsAnswerTheirCommandAndMessagesReachThePushHandler) {
+  RedisServer redis;
+  boost::asio::io_context ioc;
+  MetricsRegistry metrics;
+  redis::ConnectionOptions o;
+  o.endpoint = *redis::parse_redis_url(redis.url());
+  o.name = "subscriber";
+  redis::Connection sub(ioc.get_executor(), o, &metrics);
+  std::vector<redis::Reply> pushed;
+  sub.set_push_handler([&](const redis::Reply& r) { pushed.push_back(r); });
+  sub.start();
+  ASSERT_TRUE(testing::run_until(ioc, [&] { return sub.connected(); }));
+  int answered = 0;
+  sub.send({"SUBSCRIBE", "updates:{A}"}, [&](const redis::Reply& r) {
+    EXPECT_FALSE(r.is_error());
+    ++answered;
+  });
+  sub.send({"SUBSCRIBE", "updates:{B}"});
+  ASSERT_TRUE(testing::run_until(ioc, [&] { return sub.stats().in_flight == 0; }));
+  EXPECT_EQ(answered, 1);
+  ASSERT_EQ(pushed.size(), 2u);
+  EXPECT_EQ(pushed[0].elements[0].str, "subscribe");
+  EXPECT_EQ(pushed[1].elements[1].str, "updates:{B}");
+
+  testing::RedisClient pub(redis.port());
+  EXPECT_EQ(pub.integer({"PUBLISH", "updates:{B}", "hello"}), 1);
+  ASSERT_TRUE(testing::run_until(ioc, [&] { return pushed.size() == 3; }));
+  EXPECT_EQ(pushed[2].elements[0].str, "message");
+  EXPECT_EQ(pushed[2].elements[2].str, "hello");
+  EXPECT_EQ(sub.stats().in_flight, 0u);  // a message is not a reply to anything
+}
+
+}  // namespace
+}  // namespace quflx

@@ -155,7 +155,9 @@ void Connection::Impl::fail_pending(std::string_view why) {
 void Connection::Impl::dispatch(redisReply* r) {
   if (push_handler && is_push(r)) {
     push_handler(to_reply(r));
-    return;
+    // A (un)subscribe confirmation is also the reply to the command that asked for it (one
+    // channel per command, see set_push_handler); a message is not.
+    if (!is_subscription_confirmation(r) || pending.empty()) return;
   }
   if (pending.empty()) {
     if (error_log.allow()) {

@@ -94,8 +94,9 @@ class Connection {
 
   // Called (on the executor) whenever the connection comes up or goes down.
   void on_state_change(std::function<void(bool connected)> handler);
-  // Pub/sub: replies that are messages or (un)subscribe confirmations go here instead of to a
-  // command's callback.
+  // Pub/sub: messages and (un)subscribe confirmations go here. A confirmation also answers
+  // the (P)SUBSCRIBE / (P)UNSUBSCRIBE that caused it, so name one channel per command: a
+  // command for N channels gets N confirmations but is one pending reply.
   void set_push_handler(std::function<void(const Reply&)> handler);
 
   ConnectionStats stats() const;

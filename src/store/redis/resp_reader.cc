@@ -70,4 +70,10 @@ bool is_push(const redisReply* r) {
          k == "unsubscribe" || k == "punsubscribe";
 }
 
+bool is_subscription_confirmation(const redisReply* r) {
+  if (!is_push(r)) return false;
+  const std::string_view k(r->element[0]->str, r->element[0]->len);
+  return k != "message" && k != "pmessage";
+}
+
 }  // namespace quflx::redis

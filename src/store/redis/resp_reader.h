@@ -40,5 +40,7 @@ class RespReader {
 Reply to_reply(const redisReply* r);
 // Pub/sub traffic: a message, or a (un)subscribe confirmation.
 bool is_push(const redisReply* r);
+// A (un)subscribe confirmation (as opposed to a message).
+bool is_subscription_confirmation(const redisReply* r);
 
 }  // namespace quflx::redis
