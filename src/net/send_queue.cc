@@ -18,7 +18,7 @@ SendQueue::Push SendQueue::push(FrameRef frame) {
       bytes_ += frame->size();
       slot = std::move(frame);
       ++conflated_;
-      return Push::kConflated;
+      return bytes_ > limits_.max_bytes ? Push::kOverLimit : Push::kConflated;
     }
   }
   bytes_ += frame->size();

@@ -83,6 +83,12 @@ TEST(SendQueue, AnUpdatePastTheHardLimitAsksForADisconnectButRepliesDoNot) {
   EXPECT_EQ(q.push(update(99, 1)), SendQueue::Push::kOverLimit);
   EXPECT_EQ(q.clear(), 11u);
   EXPECT_TRUE(q.empty());
+  // Also when the update merges into a pending one: the backlog is what counts.
+  for (int i = 0; i < 3; ++i) q.push(update(1, 1));
+  q.push(reply(2000));
+  EXPECT_EQ(q.push(update(1, 2)), SendQueue::Push::kOverLimit);
+  EXPECT_EQ(q.clear(), 2u);
+  EXPECT_TRUE(q.empty());
   EXPECT_EQ(q.pending_bytes(), 0u);
 }
 

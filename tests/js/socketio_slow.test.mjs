@@ -1,0 +1,84 @@
+// Slow consumers: a client that stops reading gets its live updates merged (newest tick and
+// current bar per key, seq gaps it can see), never loses a reply, is disconnected only past
+// the hard limit, and changes nothing for a client that keeps up.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis, Quflx, sleep, waitFor } from './harness.mjs';
+import { RawClient, connect, request, metrics, metric } from './sio.mjs';
+
+let redis, q;
+before(async () => {
+  redis = await Redis.start();
+  q = await Quflx.serve(['--redis-url', redis.url, '--sim-assets', 'EURUSD_otc', '--sim-rate', '2000',
+    '--client-conflate-bytes', '16384', '--client-max-bytes', '262144', '--client-rate-limit', '1000']);
+  // 200 candles in the cache: a ~30 KB reply, to fill a paused client's socket buffers fast.
+  const c = await connect(q.url, { transports: ['websocket'] });
+  const data = Array.from({ length: 200 }, (_, i) => ({ timestamp: 1761350400 + 60 * i, open: 1.1, high: 1.2, low: 1.0, close: 1.15, volume: i }));
+  await request(c, 'cache_historical_data', { asset: 'BIG_otc', timeframe: '1m', data }, 'historical_data_cached');
+  c.close();
+});
+after(async () => {
+  await q?.cleanup();
+  await redis?.stop();
+});
+
+async function subscribed() {
+  const c = await RawClient.open(q.url);
+  await c.connectNamespace();
+  c.send('42["subscribe_redis_updates",{"asset":"EURUSD_otc"}]');
+  const sub = await c.nextEvent('redis_subscribed');
+  return { c, sub };
+}
+const seqs = (c) => c.events().filter((e) => e[0] === 'redis_update').map((e) => e[1].data.seq);
+// Requests with acks 100.., each answered with ~30 KB.
+async function pileUpReplies(c, n) {
+  for (let i = 0; i < n; i++) {
+    c.send(`42${100 + i}["get_cached_historical_data",{"asset":"BIG_otc","timeframe":"1m"}]`);
+    if (i % 20 === 19) await sleep(20);  // stay within the per-client queue of pending events
+  }
+}
+
+test('a paused client is conflated, keeps its replies, and others are untouched', async () => {
+  const { c: good, sub: goodSub } = await subscribed();
+  const { c: slow } = await subscribed();
+  const before_ = metric(await metrics(q.url), 'quflx_socketio_updates_conflated_total');
+  slow.ws._socket.pause();
+  await pileUpReplies(slow, 100);
+  await waitFor(async () => metric(await metrics(q.url), 'quflx_socketio_updates_conflated_total') > before_ + 200,
+    { what: 'conflation', timeoutMs: 15000 });
+  // The client that keeps reading got every seq meanwhile. (Checked before the slow one
+  // resumes: both run in this one process, and its backlog would starve the other.)
+  const g = seqs(good);
+  assert.ok(g.length > 200);
+  assert.equal(g[0], goodSub.seq + 1);
+  g.forEach((x, i) => i > 0 && assert.equal(x, g[i - 1] + 1));
+  slow.ws._socket.resume();
+  await slow.next((f) => f.startsWith('43199['));  // the last reply came through
+  const acks = slow.frames.filter((f) => typeof f === 'string' && /^43\d+\[/.test(f));
+  assert.equal(acks.length, 100, 'no reply merged or dropped');
+  const n = seqs(slow).length;
+  await waitFor(() => seqs(slow).length > n + 100, { what: 'live again' });
+  const s = seqs(slow);
+  let gaps = 0;
+  s.forEach((x, i) => { if (i > 0) { assert.ok(x > s[i - 1], 'in order'); if (x !== s[i - 1] + 1) gaps++; } });
+  assert.ok(gaps > 0, 'the merged updates show as seq gaps');
+  good.close();
+  slow.close();
+});
+
+test('past the hard limit the slow client is disconnected, and only it', async () => {
+  const { c: good } = await subscribed();
+  const { c: slow } = await subscribed();
+  slow.ws._socket.pause();
+  await pileUpReplies(slow, 400);  // ~12 MB: more than the socket buffers and the hard limit
+  await waitFor(async () => metric(await metrics(q.url), 'quflx_socketio_disconnects_total', 'reason="slow consumer"') >= 1,
+    { what: 'slow consumer disconnect', timeoutMs: 15000 });
+  assert.ok(metric(await metrics(q.url), 'quflx_socketio_updates_dropped_total') > 0);
+  slow.ws._socket.resume();
+  await slow.closed;
+  const n = seqs(good).length;
+  await waitFor(() => seqs(good).length > n + 100, { what: 'the other client carries on' });
+  const g = seqs(good);
+  g.forEach((x, i) => i > 0 && assert.equal(x, g[i - 1] + 1));
+  good.close();
+});
