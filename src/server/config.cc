@@ -430,6 +430,7 @@ const OptionDef kOptions[] = {
        return with(number(v[0], 0, 60, false), [&](double s) {
          c.fsync_interval = std::chrono::milliseconds(static_cast<std::int64_t>(s * 1e3));
        });
+     }},
     {"ping-interval", "socketio.ping_interval", "QUFLX_PING_INTERVAL", nullptr, "25",
      "Seconds between Engine.IO pings to each client",
      "the reference server's default, which every client copes with", false,

@@ -15,7 +15,6 @@
 
 #include "server/live_updates.h"
 #include "server/socket_api.h"
-#include "server/tick_pipeline.h"
 #include "store/redis/connection.h"
 #include "store/redis_keys.h"
 
@@ -75,14 +74,7 @@ boost::asio::awaitable<void> get_redis_status(EventContext& ctx) {
   json::array active;
   json::object times;
   json::object sizes;
-  std::vector<std::string> assets;
-  if (d.pipeline) {
-    const auto& reg = d.pipeline->assets();
-    for (AssetId id = 0; id < reg.size(); ++id) {
-      if (d.pipeline->sequencer().last(id) > 0) assets.emplace_back(reg.name(id));
-    }
-  }
-  std::sort(assets.begin(), assets.end());
+  const std::vector<std::string> assets = d.live->ingested_assets();
   for (const auto& a : assets) {
     active.emplace_back(a);
     times[a] = d.live->last_tick_time(a);

@@ -140,9 +140,18 @@ const LiveUpdates::Asset* LiveUpdates::find(std::string_view name) const {
 }
 
 bool LiveUpdates::ingested_here(std::string_view name) const {
-  if (!pipeline_) return false;
-  const auto id = pipeline_->assets().find(name);
-  return id && pipeline_->sequencer().last(*id) > 0;
+  // Not the sequencer: it also knows assets whose numbering was restored from storage.
+  const Asset* a = find(name);
+  return a && a->local;
+}
+
+std::vector<std::string> LiveUpdates::ingested_assets() const {
+  std::vector<std::string> out;
+  for (const auto& a : assets_) {
+    if (a->local) out.push_back(a->name);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 net::RoomId LiveUpdates::ticks_room(std::string_view name) {
@@ -228,7 +237,7 @@ void LiveUpdates::subscribe(Asset& a) {
 
 asio::awaitable<void> LiveUpdates::follow(std::string name) {
   Asset& a = asset(name);
-  if (!subscriber_ || stopped_ || a.local || ingested_here(name)) co_return;
+  if (!subscriber_ || stopped_ || a.local) co_return;
   if (a.follow == Asset::Follow::kSubscribed) co_return;
   if (a.follow == Asset::Follow::kNone) {
     a.follow = Asset::Follow::kSubscribing;

@@ -82,6 +82,10 @@ class LiveUpdates final : public IngestSink {
   net::RoomId redis_room(std::string_view asset);
   net::RoomId candles_room(std::string_view asset, Timeframe tf);
 
+  // Whether this process ingested a tick of `asset` (its updates come from the pipeline).
+  bool ingested_here(std::string_view asset) const;
+  // The assets this process ingested, sorted.
+  std::vector<std::string> ingested_assets() const;
   // The latest seq delivered for `asset`, 0 if none yet.
   std::uint64_t last_seq(std::string_view asset) const;
   // The forming bar of (asset, tf) as the latest candle update from Redis showed it.
@@ -98,7 +102,6 @@ class LiveUpdates final : public IngestSink {
   struct Asset;
   Asset& asset(std::string_view name);
   const Asset* find(std::string_view name) const;
-  bool ingested_here(std::string_view name) const;
 
   void deliver_tick(Asset& a, std::uint64_t seq, std::string_view json, double time);
   void deliver_candle(Asset& a, Timeframe tf, const Candle& c, std::string_view json);

@@ -156,9 +156,10 @@ asio::awaitable<void> Service::Impl::restore_sequence() {
 }
 
 std::optional<Candle> Service::Impl::forming_bar(std::string_view asset, Timeframe tf) const {
-  if (auto id = pipeline.assets().find(asset); id && pipeline.sequencer().last(*id) > 0) {
-    if (const Candle* c = pipeline.candles().forming(*id, tf)) return *c;
-    return std::nullopt;
+  if (live && live->ingested_here(asset)) {
+    const auto id = pipeline.assets().find(asset);
+    const Candle* c = id ? pipeline.candles().forming(*id, tf) : nullptr;
+    return c ? std::optional<Candle>(*c) : std::nullopt;
   }
   return live ? live->relayed_forming_bar(asset, tf) : std::nullopt;
 }
@@ -177,7 +178,6 @@ void Service::Impl::start_socketio() {
   deps.rooms = &rooms;
   deps.tick_log = tick_log.get();
   deps.redis = redis.get();
-  deps.pipeline = &pipeline;
   deps.history_candles = config.history_candles;
   deps.auth_token = config.auth_token;
   deps.version = QUFLX_VERSION;

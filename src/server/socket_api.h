@@ -35,7 +35,6 @@ namespace quflx {
 class HistoryService;
 class LiveUpdates;
 class TickLog;
-class TickPipeline;
 namespace redis {
 class Connection;
 }
@@ -47,7 +46,6 @@ struct SocketApiDeps {
   net::Rooms* rooms = nullptr;
   TickLog* tick_log = nullptr;          // null without Redis
   redis::Connection* redis = nullptr;   // null without Redis
-  const TickPipeline* pipeline = nullptr;
   std::size_t history_candles = 200;    // candles in a history seed
   std::string auth_token;               // set: write events need auth {token}; empty: open
   std::string version;
