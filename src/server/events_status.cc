@@ -1,3 +1,5 @@
+// get_redis_status and detect_asset.
+//
 // get_redis_status: Redis's own figures (INFO) and the state of the tick path into Redis.
 //
 //   redis_status {connected, redis_info{version, used_memory, connected_clients,
@@ -13,6 +15,7 @@
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "common/json_out.h"
 #include "server/live_updates.h"
 #include "server/socket_api.h"
 #include "store/redis/connection.h"
@@ -101,10 +104,30 @@ boost::asio::awaitable<void> get_redis_status(EventContext& ctx) {
   ctx.reply("redis_status", json::serialize(root));
 }
 
+// detect_asset: the broker's active chart symbol, as the ws/cdp feeds read it from
+// updateCharts. A reply either way: asset_detected {asset} or asset_detection_failed {error}.
+boost::asio::awaitable<void> detect_asset(EventContext& ctx) {
+  const auto& d = ctx.deps;
+  if (auto asset = d.active_asset ? d.active_asset() : std::nullopt) {
+    ctx.reply("asset_detected", json_out::Object().str("asset", *asset).done());
+    co_return;
+  }
+  const bool possible = d.can_detect_asset && d.can_detect_asset();
+  ctx.reply("asset_detection_failed",
+            json_out::Object()
+                .str("error", possible ? "the broker has not named its chart's symbol yet "
+                                         "(no updateCharts seen)"
+                                       : "no ws or cdp feed with the pocketoption format is "
+                                         "running on this server")
+                .done());
+  co_return;
+}
+
 }  // namespace
 
 void register_status_events(EventTable& table) {
   table.add("get_redis_status", {get_redis_status, false, false});
+  table.add("detect_asset", {detect_asset, false, false});
 }
 
 }  // namespace quflx

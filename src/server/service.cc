@@ -15,6 +15,7 @@
 #include <csignal>
 #include <random>
 
+#include "common/json_out.h"
 #include "feed/cdp_feed.h"
 #include "feed/csv_feed.h"
 #include "feed/frame_ingest.h"
@@ -183,6 +184,15 @@ void Service::Impl::start_socketio() {
   deps.version = QUFLX_VERSION;
   deps.forming = [this](std::string_view asset, Timeframe tf) { return forming_bar(asset, tf); };
   deps.ingesting = [this] { return !feeds.empty() && !stopping; };
+  deps.active_asset = [this]() -> std::optional<std::string> {
+    if (active_asset.empty()) return std::nullopt;
+    return active_asset;
+  };
+  deps.can_detect_asset = [this] {
+    const bool capture = std::any_of(config.feeds.begin(), config.feeds.end(),
+                                     [](const std::string& f) { return f == "ws" || f == "cdp"; });
+    return capture && config.ws_format == "pocketoption";
+  };
   api = std::make_unique<SocketApi>(std::move(deps));
   net::SocketOptions so;
   so.events_per_second = config.client_rate;
@@ -215,9 +225,18 @@ void Service::Impl::watch_frames(FrameIngest& frames) {
     active_asset = std::string(asset);
     spdlog::info("detect_asset: the broker's chart shows {}", active_asset);
   });
-  // Staleness is logged and exported by FrameIngest; telling Socket.IO clients (event
-  // feed_stale, docs/contract.md) hangs on this handler once the Socket.IO server is wired.
-  frames.set_stale_handler([](const StaleChange&) {});
+  // Staleness is logged and exported by FrameIngest; clients hear of it as feed_stale.
+  frames.set_stale_handler([this](const StaleChange& c) {
+    if (!api) return;
+    api->emit_to_all("feed_stale", json_out::Object()
+                                       .str("feed", c.feed)
+                                       .str("asset", c.asset)
+                                       .boolean("stale", c.stale)
+                                       .time("last_tick", c.last_tick)
+                                       .num("stale_after",
+                                            static_cast<double>(config.stale_after.count()) / 1e6)
+                                       .done());
+  });
 }
 
 void Service::Impl::register_routes() {

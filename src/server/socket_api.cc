@@ -102,6 +102,7 @@ Result<bool> SocketApi::authorize(const json::value& auth) {
 
 void SocketApi::on_connect(const std::shared_ptr<net::SocketClient>& client) {
   client->state = std::make_shared<ClientState>();
+  clients_.insert(client.get());
   client->emit("connection_status", json_out::Object()
                                         .str("status", "connected")
                                         .str("sid", client->id())
@@ -145,7 +146,12 @@ boost::asio::awaitable<void> SocketApi::on_event(std::shared_ptr<net::SocketClie
   co_await spec->handler(ctx);
 }
 
-void SocketApi::on_disconnect(net::SocketClient&) {
+void SocketApi::emit_to_all(std::string_view event, std::string_view json) {
+  for (auto* c : clients_) c->emit(event, json);
+}
+
+void SocketApi::on_disconnect(net::SocketClient& client) {
+  clients_.erase(&client);
   // Rooms are already left. The ClientState stays with the client object, which a handler
   // still awaiting something may hold; it goes when the last reference does.
 }

@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "common/result.h"
 #include "common/time.h"
@@ -55,6 +56,10 @@ struct SocketApiDeps {
   std::function<bool()> ingesting;
   // batch_status.persister: the persistence layer's status, filled in by it when present.
   std::function<void(boost::json::object& persister)> persister_status;
+  // detect_asset: the symbol the broker's chart shows (from updateCharts), if known, and
+  // whether any feed could report one (ws/cdp with the PocketOption format).
+  std::function<std::optional<std::string>()> active_asset;
+  std::function<bool()> can_detect_asset;
 };
 
 // Per-client state kept by the API (the Socket.IO layer keeps room memberships).
@@ -111,7 +116,7 @@ class EventTable {
 void register_stream_events(EventTable& table);  // start_stream, stop_stream, change_asset
 void register_redis_events(EventTable& table);   // (un)subscribe_redis_updates
 void register_cache_events(EventTable& table);   // *_cached_historical_data, store_csv_candles
-void register_status_events(EventTable& table);  // get_redis_status
+void register_status_events(EventTable& table);  // get_redis_status, detect_asset
 
 // Argument checks shared by the handlers; errors carry the code of the table.
 Result<std::string> asset_arg(const boost::json::object* payload);
@@ -134,9 +139,14 @@ class SocketApi final : public net::SocketApi {
   EventTable& table() { return table_; }
   SocketApiDeps& deps() { return deps_; }
 
+  // A server-initiated event to every connected client (rare notices such as feed_stale;
+  // live data goes through rooms, encoded once).
+  void emit_to_all(std::string_view event, std::string_view json);
+
  private:
   SocketApiDeps deps_;
   EventTable table_;
+  std::unordered_set<net::SocketClient*> clients_;  // connected; removed in on_disconnect
 };
 
 }  // namespace quflx
