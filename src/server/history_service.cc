@@ -41,6 +41,14 @@ HistoryService::HistoryService(redis::Connection* redis, HistoryOptions options,
                                        "Candle history request latency by source, seconds",
                                        latency_buckets_seconds(), l);
   }
+  metrics.add_collector([this](MetricsWriter& w) {
+    const auto hits = m_source_[static_cast<std::size_t>(HistorySource::kRedisCache)]->value();
+    std::uint64_t all = 0;
+    for (const Counter* c : m_source_) all += c->value();
+    w.gauge("quflx_history_cache_hit_ratio",
+            "Share of candle history requests answered from historical:{A}:{TF} since start",
+            {}, all ? static_cast<double>(hits) / static_cast<double>(all) : 0.0);
+  });
 }
 
 boost::asio::awaitable<std::optional<std::vector<Candle>>> HistoryService::read_cache(

@@ -319,6 +319,44 @@ TEST_F(PersistenceFaultTest, AFullSpoolRefusesTicksLoudlyAndStaysGapFree) {
   expect_exactly_once(client, 500);
 }
 
+// The same closed candles whether the history path answers from the cache or, after a miss,
+// from the database (which then fills the cache again).
+TEST_F(PersistenceFaultTest, HistoryFromTheDatabaseEqualsHistoryFromTheCache) {
+  start_server({"--sim-rate", "200"});
+  // Enough closed 1s and 5s bars on both sides of a graceful stop.
+  ASSERT_TRUE(eventually([&] { return health().at("uptime_seconds").to_number<int>() >= 7; }, 60s));
+  stop_server();
+  start_server({"--feed", "none"});  // reads what the first server stored
+  ASSERT_TRUE(eventually([&] {  // up: Redis connected, stored history restored
+    auto h = health();
+    return !h.empty() && h.at("redis").as_object().at("connected").as_bool() &&
+           h.at("database").as_object().at("journal").as_object().at("accepting").as_bool();
+  }));
+  const auto get = [&](const std::string& asset, const std::string& tf) {
+    const auto r = testing::http_get(port_, "/api/candles?asset=" + asset + "&timeframe=" + tf +
+                                                "&limit=200");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return json::parse(r.body).as_object();
+  };
+  testing::RedisClient redis(redis_.port());
+  for (const std::string tf : {"1s", "5s"}) {
+    const auto cached = get("EURUSD_otc", tf);
+    ASSERT_EQ(cached.at("source").as_string(), "redis_cache");
+    ASSERT_GE(cached.at("candles").as_array().size(), tf == "1s" ? 8u : 1u) << json::serialize(cached);
+    redis.command({"DEL", "historical:{EURUSD_otc}:" + tf});
+    const auto from_db = get("EURUSD_otc", tf);
+    EXPECT_EQ(from_db.at("source").as_string(), "database");
+    EXPECT_EQ(json::serialize(from_db.at("candles")), json::serialize(cached.at("candles")));
+    const auto refilled = get("EURUSD_otc", tf);
+    EXPECT_EQ(refilled.at("source").as_string(), "redis_cache");
+    EXPECT_EQ(json::serialize(refilled.at("candles")), json::serialize(cached.at("candles")));
+  }
+  const auto metrics = testing::http_get(port_, "/metrics").body;
+  EXPECT_THAT(metrics, HasSubstr("quflx_history_cache_hit_ratio 0.666"));
+  EXPECT_THAT(metrics, HasSubstr("quflx_history_latency_seconds_count{source=\"database\"} 2"));
+  stop_server();
+}
+
 TEST_F(PersistenceFaultTest, PushedTicksAreAcknowledgedOnlyOnceDurable) {
   start_server({"--feed", "push", "--auth-token", "s3cret"});
   ASSERT_TRUE(eventually([&] {

@@ -62,8 +62,9 @@ TEST(Migrations, CreateTheSchemaOnAnEmptyDatabase) {
   auto report = pg::migrate(conn);
   ASSERT_TRUE(report.ok()) << report.error().message;
   EXPECT_THAT(report->applied, ElementsAre("0001_historical_ticks", "0002_candles",
-                                           "0003_tick_checkpoints", "0004_supabase_rls"));
-  EXPECT_EQ(report->schema_version, 4);
+                                           "0003_tick_checkpoints", "0004_supabase_rls",
+                                           "0005_ticks_time_brin"));
+  EXPECT_EQ(report->schema_version, 5);
 
   PgClient db(url);
   // The keys that make re-delivery harmless, and only the indexes the history queries need.
@@ -71,8 +72,8 @@ TEST(Migrations, CreateTheSchemaOnAnEmptyDatabase) {
                               " AND tablename IN ('historical_ticks', 'candles') ORDER BY indexname")),
               ElementsAre(
                   "CREATE UNIQUE INDEX candles_pkey ON public.candles USING btree (pair, timeframe, \"timestamp\")",
-                  "CREATE INDEX historical_ticks_pair_timestamp ON public.historical_ticks USING btree (pair, \"timestamp\")",
-                  "CREATE UNIQUE INDEX historical_ticks_pkey ON public.historical_ticks USING btree (pair, seq)"));
+                  "CREATE UNIQUE INDEX historical_ticks_pkey ON public.historical_ticks USING btree (pair, seq)",
+                  "CREATE INDEX historical_ticks_timestamp_brin ON public.historical_ticks USING brin (\"timestamp\")"));
   EXPECT_EQ(db.scalar("SELECT data_type FROM information_schema.columns WHERE table_name ="
                       " 'historical_ticks' AND column_name = 'price'"),
             "double precision");
@@ -95,7 +96,7 @@ TEST(Migrations, LeaveAnUpToDateDatabaseAlone) {
   auto again = pg::migrate(conn);
   ASSERT_TRUE(again.ok()) << again.error().message;
   EXPECT_TRUE(again->applied.empty());
-  EXPECT_EQ(again->schema_version, 4);
+  EXPECT_EQ(again->schema_version, 5);
   EXPECT_FALSE(again->database_is_newer);
   EXPECT_EQ(db.scalar("SELECT max(applied_at) FROM quflx_schema_migrations"), applied_at);
   EXPECT_EQ(db.scalar("SELECT count(*) FROM historical_ticks"), "1");
@@ -112,7 +113,8 @@ TEST(Migrations, ApplyOnlyWhatIsMissing) {
   auto conn = connect(url);
   auto report = pg::migrate(conn);
   ASSERT_TRUE(report.ok()) << report.error().message;
-  EXPECT_THAT(report->applied, ElementsAre("0002_candles", "0003_tick_checkpoints", "0004_supabase_rls"));
+  EXPECT_THAT(report->applied, ElementsAre("0002_candles", "0003_tick_checkpoints",
+                                           "0004_supabase_rls", "0005_ticks_time_brin"));
 }
 
 TEST(Migrations, TwoServersMigratingAtOnceDoNotCollide) {
@@ -128,7 +130,7 @@ TEST(Migrations, TwoServersMigratingAtOnceDoNotCollide) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 2);
   PgClient db(url);
-  EXPECT_EQ(db.scalar("SELECT count(*) FROM quflx_schema_migrations"), "4");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM quflx_schema_migrations"), "5");
 }
 
 TEST(Migrations, CreateRowLevelSecurityWhereTheSupabaseAuthSchemaExists) {

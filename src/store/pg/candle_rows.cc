@@ -76,15 +76,19 @@ Result<std::vector<Candle>> latest_candles(Connection& conn, std::string_view pa
 Result<std::vector<Candle>> candles_from_ticks(Connection& conn, std::string_view pair,
                                                Timeframe timeframe, std::size_t limit,
                                                std::int64_t now_s) {
-  // Integer arithmetic throughout: bars are aligned exactly as the aggregator aligns them.
+  // Integer arithmetic throughout: bars are aligned exactly as the aggregator aligns them. The
+  // window ends at the pair's newest tick (highest seq, from the primary key); the window's
+  // start is a parameter computed first, so the BRIN index on the time can find its blocks.
   auto rows = conn.query(
-      "WITH newest AS (SELECT max(timestamp) AS ms FROM historical_ticks WHERE pair = $1),"
-      " t AS (SELECT price, seq, timestamp, (timestamp / 1000 / $2) * $2 AS bar"
-      "       FROM historical_ticks, newest"
-      "       WHERE pair = $1 AND timestamp >= ((newest.ms / 1000 / $2) - $3 + 1) * $2 * 1000)"
-      " SELECT bar, (array_agg(price ORDER BY timestamp, seq))[1], max(price), min(price),"
-      "        (array_agg(price ORDER BY timestamp DESC, seq DESC))[1], count(*)"
-      " FROM t WHERE bar + $2 <= $4 GROUP BY bar ORDER BY bar DESC LIMIT $3",
+      "SELECT (timestamp / 1000 / $2) * $2 AS bar,"
+      "       (array_agg(price ORDER BY timestamp, seq))[1], max(price), min(price),"
+      "       (array_agg(price ORDER BY timestamp DESC, seq DESC))[1], count(*)"
+      " FROM historical_ticks"
+      " WHERE pair = $1 AND timestamp >= (SELECT ((timestamp / 1000 / $2) - $3 + 1) * $2 * 1000"
+      "                                   FROM historical_ticks WHERE pair = $1"
+      "                                   ORDER BY seq DESC LIMIT 1)"
+      "   AND timestamp < ($4 / $2) * $2 * 1000"  // bars that have ended by now
+      " GROUP BY bar ORDER BY bar DESC LIMIT $3",
       {std::string(pair), std::to_string(duration_seconds(timeframe)), std::to_string(limit),
        std::to_string(now_s)});
   if (!rows.ok()) return rows.error();

@@ -38,8 +38,8 @@ Result<std::vector<Candle>> latest_candles(Connection& conn, std::string_view pa
                                            Timeframe timeframe, std::size_t limit);
 
 // The latest `limit` bars of (pair, timeframe) computed from historical_ticks (for pairs whose
-// candles are not in the table): ticks of the last `limit` bar intervals before the newest
-// tick, bars that have not ended by `now_s` left out. Open is the earliest tick by time (then
+// candles are not in the table): ticks of the last `limit` bar intervals up to the newest tick
+// (by seq), bars that have not ended by `now_s` left out. Open is the earliest tick by time (then
 // seq), close the latest, volume the tick count.
 Result<std::vector<Candle>> candles_from_ticks(Connection& conn, std::string_view pair,
                                                Timeframe timeframe, std::size_t limit,

@@ -188,6 +188,31 @@ Result<std::uint64_t> Connection::copy_in(std::string_view copy_sql, std::string
   return rows;
 }
 
+Result<std::string> Connection::copy_out(std::string_view copy_sql) {
+  last_sqlstate_.clear();
+  if (!conn_) return make_error(ErrorCode::kUnavailable, "postgres: not connected");
+  const std::string s(copy_sql);
+  PGresult* r = PQexec(conn_, s.c_str());
+  if (!r || PQresultStatus(r) != PGRES_COPY_OUT) return fail("copy", r);
+  PQclear(r);
+  std::string out;
+  char* buf = nullptr;
+  int n;
+  while ((n = PQgetCopyData(conn_, &buf, 0)) > 0) {
+    out.append(buf, static_cast<std::size_t>(n));
+    PQfreemem(buf);
+  }
+  r = PQgetResult(conn_);
+  if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
+    Error e = fail("copy", r);
+    while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
+    return e;
+  }
+  PQclear(r);
+  while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
+  return out;
+}
+
 Result<void> validate_url(std::string_view url) {
   char* err = nullptr;
   const std::string s(url);

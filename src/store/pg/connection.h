@@ -78,6 +78,8 @@ class Connection {
                      const std::vector<std::optional<std::string>>& params = {});
   // `COPY ... FROM STDIN` with `data` as the whole input (e.g. from CopyBinaryWriter).
   Result<std::uint64_t> copy_in(std::string_view copy_sql, std::string_view data);
+  // `COPY ... TO STDOUT`: the whole output.
+  Result<std::string> copy_out(std::string_view copy_sql);
 
   // SQLSTATE of the last failure ("" if none, or if the connection itself failed).
   const std::string& last_sqlstate() const { return last_sqlstate_; }
