@@ -10,6 +10,35 @@ namespace quflx {
 
 namespace json = boost::json;
 
+void persistence_json(const PersistenceStatus* p, json::object& db) {
+  db["configured"] = p != nullptr;
+  if (!p) return;
+  const auto& st = p->persister;
+  db["endpoint"] = p->endpoint;
+  db["connected"] = st.connected;
+  db["state"] = st.state;
+  db["last_error"] = st.last_error;
+  db["last_commit"] = st.last_commit_unix_ms > 0
+                          ? json::value(static_cast<double>(st.last_commit_unix_ms) / 1e3)
+                          : json::value(nullptr);
+  db["rows_per_second"] = st.rows_per_second;
+  db["backlog_ticks"] = st.backlog_ticks;
+  db["backlog_bytes"] = st.backlog_bytes;
+  db["spool_bytes"] = st.spool_bytes;
+  db["spool_max_bytes"] = p->spool_max_bytes;
+  db["oldest_unpersisted_age_seconds"] = st.oldest_unpersisted_age_s;
+  db["ticks_committed"] = st.ticks_committed;
+  db["candles_committed"] = st.candles_committed;
+  db["ticks_refused"] = p->ticks_refused;
+  db["duplicates"] = st.duplicates;
+  db["journal"] = json::object{{"dir", p->journal_dir},
+                               {"accepting", p->accepting},
+                               {"segments", p->journal.segments},
+                               {"fsync_interval_ms", p->fsync_interval.count()},
+                               {"write_errors", p->journal.write_errors},
+                               {"last_error", p->journal.last_error}};
+}
+
 std::string health_json(const ServiceState& s) {
   json::object root;
   bool degraded = false;
@@ -37,36 +66,12 @@ std::string health_json(const ServiceState& s) {
   }
   root["redis"] = std::move(redis);
   json::object db;
-  db["configured"] = s.persistence.has_value();
+  persistence_json(s.persistence ? &*s.persistence : nullptr, db);
   if (s.persistence) {
-    const auto& p = *s.persistence;
-    const auto& st = p.persister;
-    db["endpoint"] = p.endpoint;
-    db["connected"] = st.connected;
-    db["state"] = st.state;
-    db["last_error"] = st.last_error;
-    db["last_commit"] = st.last_commit_unix_ms > 0
-                            ? json::value(static_cast<double>(st.last_commit_unix_ms) / 1e3)
-                            : json::value(nullptr);
-    db["rows_per_second"] = st.rows_per_second;
-    db["backlog_ticks"] = st.backlog_ticks;
-    db["backlog_bytes"] = st.backlog_bytes;
-    db["spool_bytes"] = st.spool_bytes;
-    db["spool_max_bytes"] = p.spool_max_bytes;
-    db["oldest_unpersisted_age_seconds"] = st.oldest_unpersisted_age_s;
-    db["ticks_committed"] = st.ticks_committed;
-    db["candles_committed"] = st.candles_committed;
-    db["ticks_refused"] = p.ticks_refused;
-    db["duplicates"] = st.duplicates;
-    db["journal"] = json::object{{"dir", p.journal_dir},
-                                 {"accepting", p.accepting},
-                                 {"segments", p.journal.segments},
-                                 {"fsync_interval_ms", p.fsync_interval.count()},
-                                 {"write_errors", p.journal.write_errors},
-                                 {"last_error", p.journal.last_error}};
-    degraded |= !st.connected || !p.accepting;
+    degraded |= !s.persistence->persister.connected || !s.persistence->accepting;
   }
   root["database"] = std::move(db);
+
   json::array feeds;
   for (const auto& f : s.feeds) {
     feeds.push_back(json::object{{"name", f.name}, {"state", f.state}, {"detail", f.detail},

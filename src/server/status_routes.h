@@ -12,6 +12,10 @@
 #include "net/http_server.h"
 #include "server/persistence.h"
 
+namespace boost::json {
+class object;
+}
+
 namespace quflx {
 
 class TickPipeline;
@@ -36,6 +40,10 @@ struct ServiceState {
 //           "redis":{...}, "feeds":[...]}; always 200 while the process serves (liveness), the
 // status field says whether a dependency is down.
 std::string health_json(const ServiceState& state);
+
+// The `database` object of /health (and of get_redis_status.batch_status.persister):
+// {"configured":false} without a database (null `status`).
+void persistence_json(const PersistenceStatus* status, boost::json::object& out);
 
 void register_status_routes(net::HttpServer& http, MetricsRegistry& metrics,
                             std::function<ServiceState()> state);

@@ -33,9 +33,11 @@ RedisTickWriter::RedisTickWriter(redis::Connection& connection, const AssetRegis
       return;
     }
     if (const auto missed = stats_.ticks_unwritten - unwritten_at_down_; missed > 0) {
-      spdlog::warn("redis: {} ticks could not be written to Redis while it was unreachable",
-                   missed);
+      spdlog::warn("redis: {} ticks could not be written to Redis while it was unreachable; "
+                   "the latest {} per asset are written back to ticks:{{A}}",
+                   missed, options_.tick_list_cap);
     }
+    restore_tick_lists();
     refresh_all_history();
   });
 }
@@ -65,7 +67,43 @@ bool RedisTickWriter::write_history(AssetId asset, Timeframe tf) {
   return true;
 }
 
+void RedisTickWriter::remember(const IngestBatch& batch) {
+  const std::size_t cap = options_.tick_list_cap;
+  if (cap == 0) return;
+  for (std::size_t i = 0; i < batch.ticks.size(); ++i) {
+    const AssetId a = batch.ticks[i].asset;
+    if (a >= recent_.size()) recent_.resize(a + 1);
+    Recent& r = recent_[a];
+    if (r.ring.size() < cap) r.ring.resize(cap);
+    r.ring[r.next].assign(batch.tick_json[i]);
+    r.next = (r.next + 1) % cap;
+    r.count = std::min(r.count + 1, cap);
+  }
+}
+
+void RedisTickWriter::restore_tick_lists() {
+  const std::size_t cap = options_.tick_list_cap;
+  std::size_t lists = 0;
+  for (AssetId a = 0; a < recent_.size(); ++a) {
+    const Recent& r = recent_[a];
+    if (r.count == 0) continue;
+    const auto& k = keys(a);
+    argv_.clear();
+    argv_.push_back("LPUSH");
+    argv_.push_back(k.ticks);
+    // Oldest first, so the newest ends at the head, as on_batch writes them.
+    for (std::size_t j = 0; j < r.count; ++j) argv_.push_back(r.ring[(r.next + cap - r.count + j) % cap]);
+    if (!conn_.send({"MULTI"})) return;
+    conn_.send({"DEL", k.ticks});
+    conn_.send(argv_);
+    conn_.send({"EXEC"});
+    ++lists;
+  }
+  if (lists > 0) spdlog::info("redis: rewrote ticks:{{A}} of {} assets", lists);
+}
+
 void RedisTickWriter::on_batch(const IngestBatch& batch) {
+  remember(batch);
   if (!conn_.connected()) {
     count_unwritten(batch.ticks.size());
     return;

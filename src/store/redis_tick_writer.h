@@ -10,7 +10,10 @@
 //
 // Redis is not the durable path: while it is down the writer counts the ticks it could not
 // write and carries on. When it comes back every candle cache key is rewritten, since a
-// restarted Redis may have lost them and long timeframes would otherwise stay empty for hours.
+// restarted Redis may have lost them and long timeframes would otherwise stay empty for hours,
+// and so is every `ticks:{A}`, from the last `tick_list_cap` ticks the writer keeps per asset:
+// the ticks of the outage (and whatever a restarted Redis lost from its append-only file) are
+// back in the list, so a client resuming with `last_seq` finds them.
 //
 // Runs on the ingest loop (same executor as the connection).
 
@@ -48,6 +51,8 @@ class RedisTickWriter final : public IngestSink {
   void on_batch(const IngestBatch& batch) override;
   // Rewrites every candle cache key from the aggregator's state.
   void refresh_all_history();
+  // Rewrites every ticks:{A} from the ticks kept in memory (atomically: MULTI/EXEC).
+  void restore_tick_lists();
 
   const RedisTickWriterStats& stats() const { return stats_; }
 
@@ -57,6 +62,14 @@ class RedisTickWriter final : public IngestSink {
     std::string updates;
     std::vector<std::string> historical;  // per timeframe
   };
+  // The latest tick_list_cap ticks of an asset as written (ring; the strings keep their
+  // capacity, so after warm-up remembering a tick copies ~100 bytes and allocates nothing).
+  struct Recent {
+    std::vector<std::string> ring;
+    std::size_t next = 0;
+    std::size_t count = 0;
+  };
+  void remember(const IngestBatch& batch);
   const AssetKeys& keys(AssetId asset);
   bool write_history(AssetId asset, Timeframe tf);
   void count_unwritten(std::size_t n);
@@ -68,6 +81,7 @@ class RedisTickWriter final : public IngestSink {
   RedisTickWriterStats stats_;
   std::uint64_t unwritten_at_down_ = 0;
   std::vector<AssetKeys> keys_;
+  std::vector<Recent> recent_;
   std::string ltrim_stop_;
   std::string ttl_;
 

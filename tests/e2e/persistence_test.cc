@@ -342,7 +342,7 @@ TEST_F(PersistenceFaultTest, HistoryFromTheDatabaseEqualsHistoryFromTheCache) {
   for (const std::string tf : {"1s", "5s"}) {
     const auto cached = get("EURUSD_otc", tf);
     ASSERT_EQ(cached.at("source").as_string(), "redis_cache");
-    ASSERT_GE(cached.at("candles").as_array().size(), tf == "1s" ? 8u : 1u) << json::serialize(cached);
+    ASSERT_GE(cached.at("candles").as_array().size(), tf == "1s" ? 3u : 1u) << json::serialize(cached);
     redis.command({"DEL", "historical:{EURUSD_otc}:" + tf});
     const auto from_db = get("EURUSD_otc", tf);
     EXPECT_EQ(from_db.at("source").as_string(), "database");

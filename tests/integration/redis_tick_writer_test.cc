@@ -166,14 +166,30 @@ TEST_F(RedisTickWriterTest, SurvivesARedisRestartMidStreamAndResumesWriting) {
   flush();
 
   RedisClient c(redis_.port());
+  // The list was written back from the writer's memory on reconnect: the ticks from before
+  // and during the outage are there again, gap-free, so a client can resume with last_seq.
   const auto list = c.strings({"LRANGE", "ticks:{EURUSD_otc}", "0", "-1"});
-  ASSERT_EQ(list.size(), 10u);
-  EXPECT_EQ(seq_of(list.front()), 30u);
-  EXPECT_EQ(seq_of(list.back()), 21u);
+  ASSERT_EQ(list.size(), 30u);
+  for (std::size_t i = 0; i < list.size(); ++i) EXPECT_EQ(seq_of(list[i]), 30u - i);
   // The candle cache was rewritten on reconnect, although the restarted Redis lost it.
   const auto hist = json::parse(c.string({"GET", "historical:{EURUSD_otc}:1s"})).as_array();
   EXPECT_FALSE(hist.empty());
   EXPECT_NE(metrics_.render().find("quflx_redis_ticks_unwritten_total 10"), std::string::npos);
+}
+
+TEST_F(RedisTickWriterTest, WritesBackOnlyTheLatestCapTicksAfterAnOutage) {
+  ticks("EURUSD_otc", 30, kT0);
+  flush();
+  redis_.kill9();
+  ASSERT_TRUE(run_until(ioc_, [&] { return !conn_->connected(); }));
+  ticks("EURUSD_otc", 40, kT0 + 4.0);  // seq 31..70 while down
+  redis_.start();
+  ASSERT_TRUE(run_until(ioc_, [&] { return conn_->connected(); }));
+  flush();
+  RedisClient c(redis_.port());
+  const auto list = c.strings({"LRANGE", "ticks:{EURUSD_otc}", "0", "-1"});
+  ASSERT_EQ(list.size(), 50u);  // the cap
+  for (std::size_t i = 0; i < list.size(); ++i) EXPECT_EQ(seq_of(list[i]), 70u - i);
 }
 
 }  // namespace
