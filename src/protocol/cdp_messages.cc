@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <cmath>
 #include <boost/json.hpp>
 
 namespace quflx {
@@ -89,7 +90,11 @@ Result<CdpMessage> parse_cdp_message(std::string_view text) {
     const auto* op = resp.if_contains("opcode");
     const auto* data = resp.if_contains("payloadData");
     if (!op || !data || !data->is_string()) return bad("webSocketFrameReceived without opcode/payloadData");
-    const std::int64_t opcode = op->is_int64() ? op->get_int64() : op->is_double() ? static_cast<std::int64_t>(op->get_double()) : -1;
+    // A double opcode is converted only when it fits: casting 1e70 to an integer is undefined.
+    const std::int64_t opcode =
+        op->is_int64()                                             ? op->get_int64()
+        : op->is_double() && std::abs(op->get_double()) < 1e15 ? static_cast<std::int64_t>(op->get_double())
+                                                                   : -1;
     if (opcode == 1) {
       m.payload = std::string(data->get_string());
     } else if (opcode == 2) {

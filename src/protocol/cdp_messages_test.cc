@@ -25,6 +25,13 @@ TEST(CdpMessages, TextAndBinaryFrames) {
                    .ok());
 }
 
+TEST(CdpMessages, AnOpcodeTooLargeForAnIntegerIsRejectedNotCast) {
+  const auto m = parse_cdp_message(
+      R"({"method":"Network.webSocketFrameReceived","params":{"requestId":"","response":)"
+      R"({"opcode":1e70,"payloadData":"[1s"}}})");
+  EXPECT_FALSE(m.ok() && m->kind == CdpKind::kFrameReceived && m->payload == "[1s");
+}
+
 TEST(CdpMessages, SocketLifecycleRepliesAndTargets) {
   auto c = parse_cdp_message(R"({"method":"Network.webSocketCreated","params":{"requestId":"1","url":"ws://x/socket.io/"}})");
   ASSERT_TRUE(c.ok());
