@@ -9,8 +9,8 @@
 //
 // batch_status describes what exists now: is_running (this server's feeds run), the assets it
 // ingests, the time of each one's latest tick, LLEN ticks:{A}, and `pending` (commands sent to
-// Redis and not yet confirmed). `persister` is the persistence layer's status, null until that
-// layer fills it (SocketApiDeps::persister_status).
+// Redis and not yet confirmed). `persister` is the persistence layer's status, the same object
+// as /health's `database` ({"configured":false} without a database).
 
 #include <boost/json.hpp>
 #include <charconv>

@@ -25,6 +25,10 @@ class Persistence::DatabaseHistory final : public HistoryFallback {
                                                     std::size_t limit) override {
     co_return co_await store_.latest(std::move(asset), tf, limit);
   }
+  asio::awaitable<Result<std::size_t>> upsert(std::string asset, Timeframe tf,
+                                              std::vector<Candle> candles) override {
+    co_return co_await store_.upsert(std::move(asset), tf, std::move(candles));
+  }
 
  private:
   CandleStore& store_;

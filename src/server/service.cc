@@ -193,6 +193,14 @@ void Service::Impl::start_socketio() {
                                      [](const std::string& f) { return f == "ws" || f == "cdp"; });
     return capture && config.ws_format == "pocketoption";
   };
+  deps.persister_status = [this](boost::json::object& out) {
+    if (persistence) {
+      const auto s = persistence->status();
+      persistence_json(&s, out);
+    } else {
+      persistence_json(nullptr, out);
+    }
+  };
   api = std::make_unique<SocketApi>(std::move(deps));
   net::SocketOptions so;
   so.events_per_second = config.client_rate;

@@ -369,15 +369,22 @@ void TickPersister::after_commit(const Batch& b) {
     auto& cp = checkpoints_[b.pairs[p]];
     cp = std::max(cp, b.max_seq[p]);
   }
-  position_.store(b.end, std::memory_order_release);
-  ticks_consumed_.fetch_add(b.ticks_read, std::memory_order_acq_rel);
-  journal_.release_before(b.end);
   m_rows_.inc(rows);
   m_candles_.inc(b.candles.size());
   const bool wrote = rows > 0 || !b.candles.empty();
   if (wrote) m_batches_.inc();
-  std::lock_guard lk(mu_);
-  if (wrote) {
+  {
+    std::lock_guard lk(mu_);
+    record_commit(b, rows, now_ms);
+  }
+  // Published last: whoever sees the position move (drained()) sees the figures above too.
+  ticks_consumed_.fetch_add(b.ticks_read, std::memory_order_acq_rel);
+  position_.store(b.end, std::memory_order_release);
+  journal_.release_before(b.end);
+}
+
+void TickPersister::record_commit(const Batch& b, std::uint64_t rows, std::int64_t now_ms) {
+  if (rows > 0 || !b.candles.empty()) {
     ++status_.batches;
     status_.last_commit_unix_ms = now_ms;
   }

@@ -102,6 +102,7 @@ class TickPersister {
   bool build_batch(Batch& b);
   Result<void> commit(Batch& b);
   void after_commit(const Batch& b);
+  void record_commit(const Batch& b, std::uint64_t rows, std::int64_t now_ms);  // under mu_
   void peek_oldest();
   bool wait_for(std::chrono::milliseconds d);  // false if stopping
   void set_state(const char* state, bool connected, std::string error = {});

@@ -3,7 +3,7 @@
 // The binary comes from QUFLX_BINARY (set by CTest), else build/release/src/app/quflx.
 
 import { spawn, execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, openSync, readFileSync, closeSync } from 'node:fs';
+import { mkdtempSync, rmSync, openSync, readFileSync, closeSync, readdirSync, chownSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
@@ -94,6 +94,58 @@ export class Redis {
   async kill9() { await this.child.kill9(); }
   async stop() {
     await this.child?.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A private PostgreSQL cluster (the Debian package): initdb into a temporary directory (as the
+ * `postgres` user when the tests run as root: the server refuses root), `postgres` on a free
+ * loopback port, a database `quflx`. `await pg.stop()` at the end.
+ */
+export class Postgres {
+  static async start() {
+    const pg = new Postgres();
+    const versions = readdirSync('/usr/lib/postgresql').filter((v) => /^\d+$/.test(v)).sort((a, b) => a - b);
+    if (versions.length === 0) throw new Error('PostgreSQL server binaries not found (package postgresql)');
+    pg.bin = `/usr/lib/postgresql/${versions.at(-1)}/bin`;
+    pg.dir = mkdtempSync(join(tmpdir(), 'quflx-js-pg-'));
+    pg.port = await freePort();
+    pg.user = {};
+    if (process.getuid() === 0) {
+      const { stdout } = await execFileP('id', ['-u', 'postgres']);
+      const { stdout: g } = await execFileP('id', ['-g', 'postgres']);
+      pg.user = { uid: Number(stdout), gid: Number(g) };
+      chownSync(pg.dir, pg.user.uid, pg.user.gid);
+    }
+    await execFileP(`${pg.bin}/initdb`, ['-D', join(pg.dir, 'data'), '-U', 'postgres', '--auth=trust',
+      '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync'], pg.user);
+    const log = join(pg.dir, 'postgres.log');
+    closeSync(openSync(log, 'a'));
+    if (pg.user.uid !== undefined) chownSync(log, pg.user.uid, pg.user.gid);
+    const fd = openSync(log, 'a');
+    // fsync off: these tests check the server's durability, not PostgreSQL's.
+    pg.proc = spawn(`${pg.bin}/postgres`, ['-D', join(pg.dir, 'data'), '-p', String(pg.port), '-k', pg.dir,
+      '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'], { stdio: ['ignore', fd, fd], ...pg.user });
+    closeSync(fd);
+    pg.exited = new Promise((res) => pg.proc.on('exit', res));
+    await waitFor(async () => (await pg.psql('postgres', 'SELECT 1')).trim() === '1', { what: 'postgres', timeoutMs: 30000 });
+    await pg.psql('postgres', 'CREATE DATABASE quflx');
+    return pg;
+  }
+  get url() { return `postgresql://postgres@127.0.0.1:${this.port}/quflx`; }
+  /** Runs one statement with psql; resolves to its unaligned, tuples-only output. */
+  async psql(db, sql) {
+    const { stdout } = await execFileP('psql', ['-h', '127.0.0.1', '-p', String(this.port), '-U', 'postgres',
+      '-d', db, '-tAc', sql]);
+    return stdout;
+  }
+  async query(sql) { return this.psql('quflx', sql); }
+  async stop() {
+    if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) {
+      this.proc.kill('SIGQUIT');  // immediate shutdown: the data is thrown away
+      await this.exited;
+    }
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
