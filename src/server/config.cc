@@ -304,7 +304,8 @@ const OptionDef kOptions[] = {
      }},
     {"auth-token", "auth_token", "QUFLX_AUTH_TOKEN", nullptr, "",
      "Token that write requests must present: POST /api/ticks as Authorization: Bearer TOKEN "
-     "(refused while unset), Socket.IO write events as auth {token} on CONNECT (open while unset)", "writes are refused until a token is set; keep it out of files in git", false,
+     "(refused while unset), Socket.IO write events as auth {token} on CONNECT (open while unset)", "no default secret: pushing stays closed (and Socket.IO writes open, on loopback) until you "
+     "set one; keep it out of files in git", false,
      [](ServeConfig& c, const Values& v) -> Result<void> {
        c.auth_token = v[0];
        return {};

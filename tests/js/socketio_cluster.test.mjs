@@ -5,7 +5,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis, Quflx, sleep, waitFor } from './harness.mjs';
-import { connect, request, metrics, metric } from './sio.mjs';
+import { io } from 'socket.io-client';
+import { connect, request, metrics, metric, record } from './sio.mjs';
 
 let redis, a, b;
 before(async () => {
@@ -46,6 +47,30 @@ test('reconnect with last_seq: the missed ticks first, in order, then live, each
   await waitFor(() => seqsOf(c2).length >= resumed.replayed + 30, { what: 'replay and live' });
   assertContiguous(seqsOf(c2), last + 1);
   c2.close();
+});
+
+test("socket.io-client's own reconnection, resubscribing with last_seq, sees every seq once", async () => {
+  // What an application does: remember the last seq, resubscribe with it on every connect.
+  const socket = io(a.url, { reconnectionDelay: 50, reconnectionDelayMax: 100, forceNew: true });
+  const rec = record(socket);
+  let last;
+  socket.on('redis_update', (u) => { last = u.data.seq; });
+  let connects = 0;
+  socket.on('connect', () => {
+    connects++;
+    socket.emit('subscribe_redis_updates', last === undefined ? { asset: 'EURUSD_otc' } : { asset: 'EURUSD_otc', last_seq: last });
+  });
+  const first = await rec.next('redis_subscribed');
+  for (let i = 0; i < 3; i++) {
+    const n = seqsOf(rec).length;
+    await waitFor(() => seqsOf(rec).length >= n + 20, { what: 'ticks' });
+    socket.io.engine.close();  // the transport drops; the client reconnects by itself
+    await rec.next('redis_subscribed', (d) => d.last_seq !== undefined);
+  }
+  await waitFor(() => seqsOf(rec).length >= 150, { what: 'ticks after the reconnects' });
+  assert.equal(connects, 4);
+  assertContiguous(seqsOf(rec), first.data.seq + 1);
+  socket.close();
 });
 
 test('a resume from before what Redis holds says exactly which range is gone', async () => {

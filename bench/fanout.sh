@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Fan-out benchmark (see docs/benchmarks.md): Socket.IO clients subscribed to live ticks,
+# measured with our load generator (build/release/bench/quflx_bench_fanout) against
+#   node      the reference: socket.io + @socket.io/redis-adapter (bench/node-reference),
+#             relaying updates:{A} from Redis to rooms
+#   relay     quflx serve --feed none, relaying updates:{A} from Redis (the same job)
+#   local     the quflx server that ingests, serving its own ticks (no Redis hop)
+# in the same run, on the same workloads, with the same ingest: a quflx server with the
+# simulated feed publishing into a private Redis.
+#
+#   bench/fanout.sh [CLIENTS] [TICKS_PER_S] [ASSETS] [SECONDS] [RUNS] [MAX_TICKS_PER_S]
+#   defaults:        200       1000          10       10        3      20000
+#
+# Two workloads: "latency" at TICKS_PER_S (the aim: p99 < 2 ms at 1,000 ticks/s over 10 assets
+# with 200 clients) and "throughput" at MAX_TICKS_PER_S (offered deliveries/s = ticks/s x
+# clients per asset; what each server sustains is what its clients received). Prints a
+# Markdown table of medians and the ratios to the reference.
+set -euo pipefail
+source "$(dirname "$0")/../scripts/lib/common.sh"
+cd "$QUFLX_ROOT"
+CLIENTS="${1:-200}"
+RATE="${2:-1000}"
+ASSETS="${3:-10}"
+SECS="${4:-10}"
+RUNS="${5:-3}"
+MAX_RATE="${6:-20000}"
+LOADGEN_THREADS="${QUFLX_FANOUT_THREADS:-1}"
+
+ensure_node
+build_preset release quflx quflx_bench_fanout >/dev/null
+if [ ! -d bench/node-reference/node_modules ]; then
+  (cd bench/node-reference && npm ci --no-audit --no-fund --loglevel=error) >&2
+fi
+
+work="$(mktemp -d /tmp/quflx-fanout-XXXXXX)"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  sleep 0.2
+  stop_pidfile "$work/redis.pid"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+rport="$(free_port_from 6490)"
+redis_url="$(start_redis "$work/redis" "$rport")"
+assets="$(seq -s, -f 'BENCH%g_otc' 1 "$ASSETS")"
+
+wait_port() {  # wait until something listens on $1
+  local i
+  for ((i = 0; i < 100; i++)); do
+    port_in_use "$1" && return 0
+    sleep 0.1
+  done
+  die "nothing listening on port $1; logs in $work"
+}
+stop_pid() {  # not our child (started in a subshell): signal and poll
+  kill "$1" 2>/dev/null || return 0
+  local i
+  for ((i = 0; i < 100; i++)); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.05; done
+  kill -9 "$1" 2>/dev/null || true
+}
+# start NAME ARGS...: a background process; echoes its PID.
+start() {
+  local name="$1"; shift
+  "$@" >"$work/$name.log" 2>&1 &
+  echo $!
+}
+quflx_serve() {  # PORT ARGS...
+  local port="$1"; shift
+  start "quflx-$port" build/release/src/app/quflx serve --port "$port" --redis-url "$redis_url" \
+    --database-url none --state-dir "$work/state-$port" --log-level warn "$@"
+}
+loadgen() {  # PORT
+  build/release/bench/quflx_bench_fanout --port "$1" --clients "$CLIENTS" --assets "$assets" \
+    --seconds "$SECS" --warmup 2 --threads "$LOADGEN_THREADS"
+}
+field() { sed -E "s/.*\"$1\":([0-9.]+).*/\1/" <<<"$2"; }
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+declare -A results
+run_workload() {  # NAME TICKS_PER_S
+  local wl="$1" rate="$2" per_asset iport target r out pid port
+  per_asset="$(awk -v r="$rate" -v a="$ASSETS" 'BEGIN {print r / a}')"
+  iport="$(free_port_from 3400)"
+  local ingest
+  ingest="$(quflx_serve "$iport" --feed sim --sim-assets "$assets" --sim-rate "$per_asset")"
+  pids+=("$ingest")
+  wait_port "$iport"
+  results["$wl,load"]="$(cut -d' ' -f1-3 /proc/loadavg)"
+  for ((r = 1; r <= RUNS; r++)); do
+    for target in node relay local; do
+      pid=""
+      case "$target" in
+        node)
+          port="$(free_port_from 3500)"
+          pid="$(start "node-$port" node bench/node-reference/server.mjs --port "$port" --redis-url "$redis_url")"
+          ;;
+        relay)
+          port="$(free_port_from 3600)"
+          pid="$(quflx_serve "$port" --feed none)"
+          ;;
+        local) port="$iport" ;;
+      esac
+      [ -n "$pid" ] && pids+=("$pid")
+      wait_port "$port"
+      out="$(loadgen "$port")"
+      echo "$wl run $r $target: $out" >&2
+      results["$wl,$target,dps"]+="$(field deliveries_per_s "$out") "
+      results["$wl,$target,p50"]+="$(field p50_ms "$out") "
+      results["$wl,$target,p99"]+="$(field p99_ms "$out") "
+      results["$wl,$target,p999"]+="$(field p999_ms "$out") "
+      results["$wl,$target,missing"]+="$(field missing "$out") "
+      [ -n "$pid" ] && stop_pid "$pid"
+    done
+  done
+  stop_pid "$ingest"
+}
+
+run_workload latency "$RATE"
+run_workload throughput "$MAX_RATE"
+
+med() { tr ' ' '\n' <<<"${results[$1]}" | grep -v '^$' | median; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "-"}'; }
+per_asset_clients=$((CLIENTS / ASSETS))
+echo
+echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1e6}' /proc/meminfo); loadgen threads: $LOADGEN_THREADS; medians of $RUNS runs of ${SECS} s"
+for wl in latency throughput; do
+  rate="$RATE"; [ "$wl" = throughput ] && rate="$MAX_RATE"
+  echo
+  echo "Workload $wl: $CLIENTS clients over $ASSETS assets, $rate ticks/s (offered $((rate * per_asset_clients)) deliveries/s); load average before: ${results[$wl,load]}"
+  echo
+  echo "| Server | deliveries/s | p50 ms | p99 ms | p99.9 ms | seqs merged (slow-consumer policy) | deliveries/s vs reference |"
+  echo "|---|---|---|---|---|---|---|"
+  ref="$(med "$wl,node,dps")"
+  for target in node relay local; do
+    d="$(med "$wl,$target,dps")"
+    label="$target"
+    [ "$target" = node ] && label="reference: Node socket.io + redis-adapter"
+    [ "$target" = relay ] && label="quflx --feed none (relay from Redis)"
+    [ "$target" = local ] && label="quflx with the feed (no Redis hop)"
+    echo "| $label | $d | $(med "$wl,$target,p50") | $(med "$wl,$target,p99") | $(med "$wl,$target,p999") | $(med "$wl,$target,missing") | $(ratio "$d" "$ref") |"
+  done
+done
