@@ -80,21 +80,27 @@ bool SocketClient::take_token() {
   return true;
 }
 
+void SocketClient::refuse_rate_limited(std::optional<std::uint64_t> ack, std::string_view event) {
+  server_.m_rate_limited_.inc();
+  // Through the ack when there is one (the client waits for it); otherwise one error a second
+  // is enough to tell a flooding client, the rest are only counted.
+  const auto now = std::chrono::steady_clock::now();
+  if (ack || now - last_limit_error_ >= std::chrono::seconds(1)) {
+    last_limit_error_ = now;
+    error(ack, event, ErrorCode::kRateLimited,
+          "too many requests: at most " +
+              std::to_string(static_cast<int>(server_.options_.events_per_second)) +
+              " packets per second, " + std::to_string(server_.options_.max_queued_events) +
+              " waiting");
+  } else {
+    server_.errors_.count(ErrorCode::kRateLimited);
+  }
+}
+
 void SocketClient::dispatch(sio::Event event, std::optional<std::uint64_t> ack) {
   server_.m_events_.inc();
-  if (!take_token() || events_.size() >= server_.options_.max_queued_events) {
-    server_.m_rate_limited_.inc();
-    // One error a second is enough to tell a flooding client; the rest are only counted.
-    const auto now = std::chrono::steady_clock::now();
-    if (ack || now - last_limit_error_ >= std::chrono::seconds(1)) {
-      last_limit_error_ = now;
-      error(ack, event.name, ErrorCode::kRateLimited,
-            "too many requests: at most " +
-                std::to_string(static_cast<int>(server_.options_.events_per_second)) +
-                " events per second");
-    } else {
-      server_.errors_.count(ErrorCode::kRateLimited);
-    }
+  if (events_.size() >= server_.options_.max_queued_events) {
+    refuse_rate_limited(ack, event.name);
     return;
   }
   events_.push_back({std::move(event), ack});
@@ -152,6 +158,12 @@ void SocketClient::on_packet(std::string_view data, bool binary) {
     protocol_error(make_error(ErrorCode::kProtocol, "text packet while binary attachments were due"));
   }
   auto p = sio::decode(data);
+  // Every packet of a connected client spends from its budget, malformed ones included, so
+  // a flood costs the server a header parse and a counter, not a reply each.
+  if (connected_ && !take_token()) {
+    refuse_rate_limited(p.ok() ? p->ack_id : std::nullopt, "");
+    return;
+  }
   if (!p.ok()) {
     protocol_error(p.error());
     return;

@@ -39,8 +39,9 @@ class SocketServer;
 
 // Per-client event budget.
 struct SocketOptions {
-  // A chart client sends a handful of events per minute; 20/s with bursts of 40 leaves room
-  // for scripts while a flood gets errors instead of the server's time.
+  // Packets per second (events, malformed ones too). A chart client sends a handful per
+  // minute; 20/s with bursts of 40 leaves room for scripts while a flood gets errors instead
+  // of the server's time.
   double events_per_second = 20;
   double event_burst = 40;
   // Events waiting for the previous one to finish; beyond this they are rate limited too.
@@ -82,6 +83,7 @@ class SocketClient : public std::enable_shared_from_this<SocketClient> {
 
   void on_packet(std::string_view data, bool binary);
   void dispatch(sio::Event event, std::optional<std::uint64_t> ack);
+  void refuse_rate_limited(std::optional<std::uint64_t> ack, std::string_view event);
   boost::asio::awaitable<void> run_events();
   bool take_token();
 
