@@ -21,14 +21,6 @@ namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 // "http://host:port" -> "host:port"; "" if it is not an origin.
 std::string_view origin_authority(std::string_view origin) {
   const auto scheme_end = origin.find("://");
@@ -49,11 +41,11 @@ bool origin_allowed(const EngineOptions& o, std::optional<std::string_view> orig
                     std::optional<std::string_view> host) {
   if (!origin) return true;
   for (const auto& allowed : o.allowed_origins) {
-    if (allowed == "*" || lower(allowed) == lower(*origin)) return true;
+    if (allowed == "*" || to_lower_ascii(allowed) == to_lower_ascii(*origin)) return true;
   }
-  const std::string authority = lower(origin_authority(*origin));
+  const std::string authority = to_lower_ascii(origin_authority(*origin));
   if (authority.empty()) return false;
-  if (host && authority == lower(*host)) return true;  // same origin
+  if (host && authority == to_lower_ascii(*host)) return true;  // same origin
   const auto h = host_of(authority);
   return h == "localhost" || h == "127.0.0.1" || h == "[::1]";
 }

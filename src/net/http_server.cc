@@ -27,14 +27,6 @@ namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 HttpRequest to_request(const http::request<http::string_body>& req, const std::string& remote) {
   HttpRequest r;
   r.method = std::string(req.method_string());
@@ -45,7 +37,7 @@ HttpRequest to_request(const http::request<http::string_body>& req, const std::s
   if (q != std::string_view::npos) r.query = std::string(target.substr(q + 1));
   r.body = req.body();
   for (const auto& field : req) {
-    r.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
+    r.headers.emplace_back(to_lower_ascii(field.name_string()), std::string(field.value()));
   }
   r.remote_address = remote;
   return r;
