@@ -32,70 +32,67 @@ void append_candle_fields(std::string& out, std::string_view asset, Timeframe tf
 
 }  // namespace
 
-std::optional<TickRecord> parse_tick_json(std::string_view text) {
-  namespace json = boost::json;
+namespace {
+
+namespace json = boost::json;
+
+// The JSON object of an updates:{A} message and its valid "asset", or nothing.
+std::optional<std::pair<json::value, std::string>> object_with_asset(std::string_view text) {
   boost::system::error_code ec;
-  const json::value v = json::parse(text, ec);
+  json::value v = json::parse(text, ec);
   if (ec || !v.is_object()) return std::nullopt;
-  const auto& o = v.get_object();
-  const auto* asset = o.if_contains("asset");
-  const auto* price = o.if_contains("price");
-  const auto* ts = o.if_contains("timestamp");
-  const auto* seq = o.if_contains("seq");
-  if (!asset || !asset->is_string() || !price || !ts || !seq) return std::nullopt;
-  if (!is_valid_asset_name(asset->get_string())) return std::nullopt;
-  TickRecord t;
-  t.asset = std::string(asset->get_string());
-  if (price->is_double()) {
-    t.price = price->get_double();
-  } else if (price->is_int64()) {
-    t.price = static_cast<double>(price->get_int64());
-  } else if (price->is_uint64()) {
-    t.price = static_cast<double>(price->get_uint64());
-  } else {
+  const auto* asset = v.get_object().if_contains("asset");
+  if (!asset || !asset->is_string() || !is_valid_asset_name(asset->get_string())) {
     return std::nullopt;
   }
-  if (!std::isfinite(t.price)) return std::nullopt;
-  std::optional<UtcMicros> time;
-  if (ts->is_double()) time = from_unix_seconds(ts->get_double());
-  if (ts->is_int64()) time = from_unix_seconds(static_cast<double>(ts->get_int64()));
-  if (ts->is_uint64()) time = from_unix_seconds(static_cast<double>(ts->get_uint64()));
-  if (!time) return std::nullopt;
-  t.time = *time;
-  if (seq->is_uint64()) {
-    t.seq = seq->get_uint64();
-  } else if (seq->is_int64() && seq->get_int64() > 0) {
-    t.seq = static_cast<std::uint64_t>(seq->get_int64());
-  }
-  if (t.seq == 0) return std::nullopt;
-  return t;
+  std::string name(asset->get_string());
+  return std::make_pair(std::move(v), std::move(name));
+}
+
+std::optional<double> number(const json::value* v) {
+  if (!v) return std::nullopt;
+  if (v->is_double()) return v->get_double();
+  if (v->is_int64()) return static_cast<double>(v->get_int64());
+  if (v->is_uint64()) return static_cast<double>(v->get_uint64());
+  return std::nullopt;
+}
+
+// A seq >= 1, or 0.
+std::uint64_t seq_of(const json::value* v) {
+  if (v && v->is_uint64()) return v->get_uint64();
+  if (v && v->is_int64() && v->get_int64() > 0) return static_cast<std::uint64_t>(v->get_int64());
+  return 0;
+}
+
+}  // namespace
+
+std::optional<TickRecord> parse_tick_json(std::string_view text) {
+  auto parsed = object_with_asset(text);
+  if (!parsed) return std::nullopt;
+  const auto& o = parsed->first.get_object();
+  const auto price = number(o.if_contains("price"));
+  const auto ts = number(o.if_contains("timestamp"));
+  if (!price || !std::isfinite(*price) || !ts) return std::nullopt;
+  const auto time = from_unix_seconds(*ts);
+  const auto seq = seq_of(o.if_contains("seq"));
+  if (!time || seq == 0) return std::nullopt;
+  return TickRecord{std::move(parsed->second), *price, *time, seq};
 }
 
 std::optional<CandleUpdateRecord> parse_candle_update_json(std::string_view text) {
-  namespace json = boost::json;
-  boost::system::error_code ec;
-  const json::value v = json::parse(text, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  const auto& o = v.get_object();
-  const auto* asset = o.if_contains("asset");
+  auto parsed = object_with_asset(text);
+  if (!parsed) return std::nullopt;
+  const auto& o = parsed->first.get_object();
   const auto* tf = o.if_contains("timeframe");
-  const auto* seq = o.if_contains("seq");
-  const auto* closed = o.if_contains("closed");
-  if (!asset || !asset->is_string() || !is_valid_asset_name(asset->get_string())) return std::nullopt;
   if (!tf || !tf->is_string()) return std::nullopt;
   const auto timeframe = parse_timeframe(tf->get_string());
   if (!timeframe) return std::nullopt;
   auto candle = parse_candle(o, *timeframe);
   if (!candle.ok()) return std::nullopt;
-  CandleUpdateRecord r;
-  r.asset = std::string(asset->get_string());
-  r.timeframe = *timeframe;
-  r.candle = *candle;
+  CandleUpdateRecord r{std::move(parsed->second), *timeframe, *candle};
+  const auto* closed = o.if_contains("closed");
   r.candle.closed = closed && closed->is_bool() && closed->get_bool();
-  if (seq && seq->is_uint64()) r.candle.last_seq = seq->get_uint64();
-  if (seq && seq->is_int64() && seq->get_int64() > 0) {
-    r.candle.last_seq = static_cast<std::uint64_t>(seq->get_int64());
-  }
+  r.candle.last_seq = seq_of(o.if_contains("seq"));
   return r;
 }
 
