@@ -37,7 +37,7 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   sleep 0.2
-  stop_pidfile "$work/redis.pid"
+  stop_pidfile "$work/redis/redis.pid"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -75,6 +75,9 @@ loadgen() {  # PORT
     --seconds "$SECS" --warmup 2 --threads "$LOADGEN_THREADS"
 }
 field() { sed -E "s/.*\"$1\":([0-9.]+).*/\1/" <<<"$2"; }
+cpu_ticks() {  # utime + stime of a process, in clock ticks
+  awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0
+}
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 declare -A results
@@ -103,7 +106,15 @@ run_workload() {  # NAME TICKS_PER_S
       esac
       [ -n "$pid" ] && pids+=("$pid")
       wait_port "$port"
+      local spid="$pid"
+      [ "$target" = local ] && spid="$ingest"
+      local c0 t0 c1 t1
+      c0="$(cpu_ticks "$spid")"; t0="$(date +%s.%N)"
       out="$(loadgen "$port")"
+      c1="$(cpu_ticks "$spid")"; t1="$(date +%s.%N)"
+      # The server's CPU over the whole loadgen run (connect, warm-up, window), in % of a core.
+      results["$wl,$target,cpu"]+="$(awk -v a="$c0" -v b="$c1" -v s="$t0" -v e="$t1" -v hz="$(getconf CLK_TCK)" \
+        'BEGIN {printf "%.0f", (b - a) / hz / (e - s) * 100}') "
       echo "$wl run $r $target: $out" >&2
       results["$wl,$target,dps"]+="$(field deliveries_per_s "$out") "
       results["$wl,$target,p50"]+="$(field p50_ms "$out") "
@@ -129,8 +140,8 @@ for wl in latency throughput; do
   echo
   echo "Workload $wl: $CLIENTS clients over $ASSETS assets, $rate ticks/s (offered $((rate * per_asset_clients)) deliveries/s); load average before: ${results[$wl,load]}"
   echo
-  echo "| Server | deliveries/s | p50 ms | p99 ms | p99.9 ms | seqs merged (slow-consumer policy) | deliveries/s vs reference |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| Server | deliveries/s | p50 ms | p99 ms | p99.9 ms | seqs merged (slow-consumer policy) | server CPU % of a core | deliveries/s vs reference |"
+  echo "|---|---|---|---|---|---|---|---|"
   ref="$(med "$wl,node,dps")"
   for target in node relay local; do
     d="$(med "$wl,$target,dps")"
@@ -138,6 +149,6 @@ for wl in latency throughput; do
     [ "$target" = node ] && label="reference: Node socket.io + redis-adapter"
     [ "$target" = relay ] && label="quflx --feed none (relay from Redis)"
     [ "$target" = local ] && label="quflx with the feed (no Redis hop)"
-    echo "| $label | $d | $(med "$wl,$target,p50") | $(med "$wl,$target,p99") | $(med "$wl,$target,p999") | $(med "$wl,$target,missing") | $(ratio "$d" "$ref") |"
+    echo "| $label | $d | $(med "$wl,$target,p50") | $(med "$wl,$target,p99") | $(med "$wl,$target,p999") | $(med "$wl,$target,missing") | $(med "$wl,$target,cpu") | $(ratio "$d" "$ref") |"
   done
 done

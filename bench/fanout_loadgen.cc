@@ -14,6 +14,8 @@
 
 #include <CLI/CLI.hpp>
 #include <boost/asio.hpp>
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <charconv>
@@ -324,6 +326,10 @@ int main(int argc, char** argv) {
   }
   for (auto& t : threads) t.join();
 
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  const double cpu_s = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                       static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
   Stats total;
   for (auto& w : workers) {
     total.latency.merge(w->stats.latency);
@@ -339,7 +345,7 @@ int main(int argc, char** argv) {
       "{\"clients\":%d,\"subscribed\":%llu,\"failed\":%llu,\"seconds\":%.1f,\"deliveries\":%llu,"
       "\"deliveries_per_s\":%.0f,\"mb_per_s\":%.2f,\"p50_ms\":%.3f,\"p90_ms\":%.3f,"
       "\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"max_ms\":%.3f,\"gaps\":%llu,\"missing\":%llu,"
-      "\"duplicates\":%llu}\n",
+      "\"duplicates\":%llu,\"loadgen_cpu_s\":%.2f}\n",
       o.clients, static_cast<unsigned long long>(total.subscribed),
       static_cast<unsigned long long>(total.failed), o.seconds,
       static_cast<unsigned long long>(total.deliveries),
@@ -348,6 +354,6 @@ int main(int argc, char** argv) {
       total.latency.percentile_ms(0.90), total.latency.percentile_ms(0.99),
       total.latency.percentile_ms(0.999), static_cast<double>(total.latency.max_us) / 1000.0,
       static_cast<unsigned long long>(total.gaps), static_cast<unsigned long long>(total.missing),
-      static_cast<unsigned long long>(total.duplicates));
+      static_cast<unsigned long long>(total.duplicates), cpu_s);
   return 0;
 }
