@@ -7,9 +7,15 @@
 
 namespace quflx::eio {
 
-std::optional<Packet> decode_text(std::string_view text) {
+std::optional<PacketView> decode_text_view(std::string_view text) {
   if (text.empty() || text[0] < '0' || text[0] > '6') return std::nullopt;
-  return Packet{static_cast<PacketType>(text[0]), false, std::string(text.substr(1))};
+  return PacketView{static_cast<PacketType>(text[0]), text.substr(1)};
+}
+
+std::optional<Packet> decode_text(std::string_view text) {
+  const auto v = decode_text_view(text);
+  if (!v) return std::nullopt;
+  return Packet{v->type, false, std::string(v->data)};
 }
 
 Result<void> decode_payload(std::string_view body, std::vector<Packet>& out,

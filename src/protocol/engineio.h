@@ -41,6 +41,13 @@ struct Packet {
 // One text packet. Empty if it does not start with a known type digit.
 std::optional<Packet> decode_text(std::string_view text);
 
+// The same without a copy: `data` views into `text`.
+struct PacketView {
+  PacketType type = PacketType::kNoop;
+  std::string_view data;
+};
+std::optional<PacketView> decode_text_view(std::string_view text);
+
 // A polling request body: appends its packets to `out`. Errors (code protocol_error) name the
 // packet that is wrong: an empty packet, an unknown type, bad base64. At most `max_packets`
 // packets are accepted (more is an error), so a body of separators cannot cost unbounded work.

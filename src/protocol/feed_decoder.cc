@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "protocol/engineio.h"
+#include "protocol/socketio.h"
+
 namespace quflx {
 namespace {
 
@@ -56,13 +59,13 @@ class PocketOptionDecoder final : public FeedDecoder {
                                  pending_event_.name, attachments_.size(), pending_attachments_));
       pending_ = false;
     }
-    auto eio = parse_eio_packet(frame);
-    if (!eio.ok()) {
-      sink_.on_fault(FrameFault::kMalformedFrame, eio.error().message + ": " + excerpt(frame));
+    const auto eio = eio::decode_text_view(frame);
+    if (!eio) {
+      sink_.on_fault(FrameFault::kMalformedFrame, "not an Engine.IO packet: " + excerpt(frame));
       return;
     }
     switch (eio->type) {
-      case EioType::kOpen: {
+      case eio::PacketType::kOpen: {
         auto open = parse_eio_open(eio->data);
         if (!open.ok()) {
           sink_.on_fault(FrameFault::kMalformedFrame, open.error().message);
@@ -74,18 +77,18 @@ class PocketOptionDecoder final : public FeedDecoder {
         }
         return;
       }
-      case EioType::kPing:
+      case eio::PacketType::kPing:
         if (control_) control_->send_text(fmt::format("3{}", eio->data));
         return;
-      case EioType::kClose:
+      case eio::PacketType::kClose:
         if (control_) control_->on_server_close("Engine.IO close packet");
         return;
-      case EioType::kMessage:
+      case eio::PacketType::kMessage:
         on_message(eio->data, frame);
         return;
-      case EioType::kPong:
-      case EioType::kUpgrade:
-      case EioType::kNoop:
+      case eio::PacketType::kPong:
+      case eio::PacketType::kUpgrade:
+      case eio::PacketType::kNoop:
         return;
     }
   }
@@ -115,24 +118,24 @@ class PocketOptionDecoder final : public FeedDecoder {
 
  private:
   void on_message(std::string_view data, std::string_view frame) {
-    auto sio = parse_sio_packet(data);
+    auto sio = sio::decode(data);
     if (!sio.ok()) {
       sink_.on_fault(FrameFault::kMalformedFrame, sio.error().message + ": " + excerpt(frame));
       return;
     }
     switch (sio->type) {
-      case SioType::kConnect:
+      case sio::PacketType::kConnect:
         if (control_) control_->on_connected();
         return;
-      case SioType::kDisconnect:
+      case sio::PacketType::kDisconnect:
         if (control_) control_->on_server_close("Socket.IO disconnect");
         return;
-      case SioType::kConnectError:
+      case sio::PacketType::kConnectError:
         if (control_) control_->on_server_close(fmt::format("connect_error {}", excerpt(sio->payload)));
         return;
-      case SioType::kEvent:
-      case SioType::kBinaryEvent: {
-        const bool waits = sio->type == SioType::kBinaryEvent && sio->attachments > 0;
+      case sio::PacketType::kEvent:
+      case sio::PacketType::kBinaryEvent: {
+        const bool waits = sio->type == sio::PacketType::kBinaryEvent && sio->attachments > 0;
         // A header that waits for attachments keeps its own copy: argument views point into it.
         if (waits) pending_text_.assign(sio->payload);
         auto ev = parse_sio_event(waits ? std::string_view(pending_text_) : sio->payload,
@@ -152,8 +155,8 @@ class PocketOptionDecoder final : public FeedDecoder {
         dispatch(*ev);
         return;
       }
-      case SioType::kAck:
-      case SioType::kBinaryAck:
+      case sio::PacketType::kAck:
+      case sio::PacketType::kBinaryAck:
         return;
     }
   }

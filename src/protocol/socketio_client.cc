@@ -11,57 +11,7 @@ namespace {
 
 Error bad(std::string message) { return make_error(ErrorCode::kProtocol, std::move(message)); }
 
-bool digits(std::string_view& s, std::uint64_t& out, std::size_t max_digits) {
-  std::size_t n = 0;
-  std::uint64_t v = 0;
-  while (n < s.size() && s[n] >= '0' && s[n] <= '9') {
-    if (n >= max_digits) return false;
-    v = v * 10 + static_cast<std::uint64_t>(s[n] - '0');
-    ++n;
-  }
-  if (n == 0) return false;
-  out = v;
-  s.remove_prefix(n);
-  return true;
-}
-
 }  // namespace
-
-Result<EioPacket> parse_eio_packet(std::string_view text) {
-  if (text.empty()) return bad("empty Engine.IO packet");
-  const char t = text.front();
-  if (t < '0' || t > '6') return bad(fmt::format("unknown Engine.IO packet type '{}'", t));
-  return EioPacket{static_cast<EioType>(t - '0'), text.substr(1)};
-}
-
-Result<SioPacket> parse_sio_packet(std::string_view s) {
-  if (s.empty()) return bad("empty Socket.IO packet");
-  const char t = s.front();
-  if (t < '0' || t > '6') return bad(fmt::format("unknown Socket.IO packet type '{}'", t));
-  SioPacket p;
-  p.type = static_cast<SioType>(t - '0');
-  s.remove_prefix(1);
-  if (p.type == SioType::kBinaryEvent || p.type == SioType::kBinaryAck) {
-    std::uint64_t n = 0;
-    if (!digits(s, n, 6) || s.empty() || s.front() != '-') {
-      return bad("binary Socket.IO packet without '<attachments>-'");
-    }
-    s.remove_prefix(1);
-    p.attachments = n;
-  }
-  if (!s.empty() && s.front() == '/') {
-    const auto comma = s.find(',');
-    p.nsp = s.substr(0, comma);
-    s = comma == std::string_view::npos ? std::string_view{} : s.substr(comma + 1);
-  }
-  if (!s.empty() && s.front() >= '0' && s.front() <= '9') {
-    std::uint64_t id = 0;
-    if (!digits(s, id, 19)) return bad("ack id too long");
-    p.ack_id = id;
-  }
-  p.payload = s;
-  return p;
-}
 
 Result<SioEvent> parse_sio_event(std::string_view payload, std::size_t attachments) {
   JsonCursor c(payload);

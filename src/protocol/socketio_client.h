@@ -1,18 +1,14 @@
 #pragma once
-// The client side of Engine.IO v4 / Socket.IO v4 text packets over a WebSocket, as much as a
-// feed needs to follow a broker's socket: packet types, the `40` connect, events with their
-// JSON arguments, and binary events (`451-["event",{"_placeholder":true,"num":0}]`) whose
-// attachments arrive as the following binary WebSocket messages.
-//
-//   Engine.IO:  0 open {sid,pingInterval,pingTimeout,maxPayload} | 1 close | 2 ping | 3 pong |
-//               4 message | 5 upgrade | 6 noop
-//   Socket.IO (inside 4): 0 connect | 1 disconnect | 2 event | 3 ack | 4 connect_error |
-//               5 binary event | 6 binary ack; then [<attachments>-][/nsp,][ack id][JSON]
+// What the client side of Socket.IO v4 needs beyond the shared packet codecs
+// (protocol/engineio.h, protocol/socketio.h) to follow a broker's socket: the Engine.IO open
+// packet, and an event's arguments read lazily. A feed event's ticks are decoded straight from
+// the argument's text by the feed parsers, so the arguments stay views (no DOM), and binary
+// events (`451-["event",{"_placeholder":true,"num":0}]`) keep the attachment number of each
+// placeholder; the attachments arrive as the following binary WebSocket messages.
 //
 // Pure functions over text; no I/O.
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,30 +16,6 @@
 #include "common/result.h"
 
 namespace quflx {
-
-enum class EioType : std::uint8_t { kOpen = 0, kClose, kPing, kPong, kMessage, kUpgrade, kNoop };
-enum class SioType : std::uint8_t {
-  kConnect = 0,
-  kDisconnect,
-  kEvent,
-  kAck,
-  kConnectError,
-  kBinaryEvent,
-  kBinaryAck
-};
-
-struct EioPacket {
-  EioType type = EioType::kNoop;
-  std::string_view data;  // after the type digit
-};
-
-struct SioPacket {
-  SioType type = SioType::kEvent;
-  std::size_t attachments = 0;
-  std::string_view nsp = "/";
-  std::optional<std::uint64_t> ack_id;
-  std::string_view payload;  // JSON text, possibly empty
-};
 
 // An event's name and arguments. A placeholder argument ({"_placeholder":true,"num":N}) is
 // kept as `attachment = N`; any other argument as its JSON text.
@@ -56,8 +28,6 @@ struct SioEvent {
   std::vector<SioEventArg> args;
 };
 
-Result<EioPacket> parse_eio_packet(std::string_view text);
-Result<SioPacket> parse_sio_packet(std::string_view text);  // the data of an EIO message
 // `payload` of an event packet: ["name", arg, ...]. Placeholders must name attachments below
 // `attachments`.
 Result<SioEvent> parse_sio_event(std::string_view payload, std::size_t attachments);
