@@ -22,13 +22,19 @@ say "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 field() { sed -E "s/.*\"$1\":([0-9.]+).*/\1/" <<<"$2"; }
-declare -a ingest copy lag backlog app50 app99 hit50 hit99 miss50 miss99 get50 get99 sql50 sql99
+declare -a ingest full copy lag backlog app50 app99 paced50 paced99 hit50 hit99 miss50 miss99 get50 get99 sql50 sql99
 for ((r = 1; r <= RUNS; r++)); do
   out="$(build/release/bench/quflx_bench_persist --mode ingest --database-url "$db" --dir "$work" --seconds "$SECONDS_PER_RUN")"
   echo "run $r: $out" >&2
   ingest+=("$(field committed_per_s "$out")"); copy+=("$(field copy_per_s "$out")")
   lag+=("$(field max_lag_s "$out")"); backlog+=("$(field max_backlog_ticks "$out")")
   app50+=("$(field append_p50_us "$out")"); app99+=("$(field append_p99_us "$out")")
+  out="$(build/release/bench/quflx_bench_persist --mode ingest --with-redis --database-url "$db" --redis-url "$redis" --dir "$work" --seconds "$SECONDS_PER_RUN")"
+  echo "run $r: $out" >&2
+  full+=("$(field committed_per_s "$out")")
+  out="$(build/release/bench/quflx_bench_persist --mode ingest --with-redis --rate 20000 --batch 20 --database-url "$db" --redis-url "$redis" --dir "$work" --seconds "$SECONDS_PER_RUN")"
+  echo "run $r: $out" >&2
+  paced50+=("$(field append_p50_us "$out")"); paced99+=("$(field append_p99_us "$out")")
   out="$(build/release/bench/quflx_bench_persist --mode history --database-url "$db" --redis-url "$redis")"
   echo "run $r: $out" >&2
   hit50+=("$(field hit_p50_ms "$out")"); hit99+=("$(field hit_p99_ms "$out")")
@@ -46,9 +52,11 @@ cat <<TABLE
 |---|---|---|
 | plain COPY of the same rows, same table, 100k-row transactions (ceiling) | $mc rows/s | 1.00 |
 | sustained durable ingest: pipeline -> journal -> persister -> PostgreSQL, 10 assets (committed ticks over the run and its drain) | $mi ticks/s | $(ratio "$mi" "$mc") |
+| the same with RedisTickWriter as a sink too (the server's whole tick path, Redis on the same 2 cores) | $(m "${full[@]}") ticks/s | $(ratio "$(m "${full[@]}")" "$mc") |
 | persistence lag during ingest (oldest unpersisted tick), max | $(m "${lag[@]}") s | |
 | backlog during ingest, max | $(m "${backlog[@]}") ticks | |
-| journal append (what durability adds before visibility) p50 / p99 | $(m "${app50[@]}") / $(m "${app99[@]}") µs | |
+| journal append (what durability adds before visibility) p50 / p99, saturated as above | $(m "${app50[@]}") / $(m "${app99[@]}") µs | |
+| journal append p50 / p99 at 20,000 ticks/s (20-tick batches) with Redis | $(m "${paced50[@]}") / $(m "${paced99[@]}") µs | |
 
 | History, 200 candles (median of $RUNS runs) | p50 ms | p99 ms | p99 ratio to baseline |
 |---|---|---|---|

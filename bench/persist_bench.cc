@@ -40,6 +40,7 @@
 #include "store/pg/migrations.h"
 #include "store/redis/connection.h"
 #include "store/redis_keys.h"
+#include "store/redis_tick_writer.h"
 #include "store/tick_journal.h"
 #include "store/tick_persister.h"
 
@@ -61,6 +62,8 @@ struct Args {
   double batch_interval = 1.0;
   std::size_t max_backlog = 300'000;  // ticks waiting for PostgreSQL before the generator waits
   int samples = 2000;                 // history mode: requests per kind
+  bool with_redis = false;            // ingest mode: RedisTickWriter as a sink too (the server's path)
+  double rate = 0;                    // ingest mode: total ticks/s; 0 = as fast as the path takes them
 };
 
 std::vector<std::string> asset_names(int n) {
@@ -150,6 +153,20 @@ int run_ingest(const Args& a) {
   auto journal = std::move(*opened);
   must(journal->begin({}));
   pipeline.set_durable_sink(*journal);
+  std::unique_ptr<redis::Connection> conn;
+  std::unique_ptr<RedisTickWriter> writer;
+  if (a.with_redis) {
+    auto ep = redis::parse_redis_url(a.redis_url);
+    if (!ep.ok()) return 2;
+    conn = std::make_unique<redis::Connection>(ioc.get_executor(),
+                                               redis::ConnectionOptions{.endpoint = *ep, .name = "writer"},
+                                               &metrics);
+    writer = std::make_unique<RedisTickWriter>(*conn, pipeline.assets(), pipeline.candles(),
+                                               RedisTickWriterOptions{}, metrics);
+    pipeline.add_sink(*writer);
+    conn->start();
+    while (!conn->connected()) ioc.run_for(std::chrono::milliseconds(5));
+  }
   PersisterOptions po;
   po.db.url = a.database_url;
   po.batch_interval = std::chrono::milliseconds(static_cast<std::int64_t>(a.batch_interval * 1000));
@@ -171,6 +188,15 @@ int run_ingest(const Args& a) {
   const auto start = Steady::now();
   const auto end = start + std::chrono::duration_cast<Steady::duration>(std::chrono::duration<double>(a.seconds));
   while (Steady::now() < end) {
+    if (a.rate > 0) {
+      // Paced: batches of --batch every batch/rate seconds (1 ms at 1,000-tick batches and 1M/s).
+      const auto due = start + std::chrono::duration_cast<Steady::duration>(
+                                   std::chrono::duration<double>(static_cast<double>(k) / a.rate));
+      while (Steady::now() < due) {
+        ioc.restart();
+        ioc.run_for(std::chrono::microseconds(100));
+      }
+    }
     // Distinct times, as a feed's ticks have (ms apart at most, as in the stored rows).
     const UtcMicros now = clock.now();
     for (std::size_t j = 0; j < batch.size(); ++j) {
@@ -193,7 +219,17 @@ int run_ingest(const Args& a) {
       ++waits;
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
+    ioc.restart();
     ioc.poll();
+    // Redis too: keep its unanswered commands bounded, as the server's loop does by turns.
+    while (conn && conn->stats().in_flight > 100'000) {
+      ioc.restart();
+      ioc.run_for(std::chrono::microseconds(200));
+    }
+  }
+  while (conn && conn->stats().in_flight > 0) {
+    ioc.restart();
+    ioc.run_for(std::chrono::milliseconds(1));
   }
   const double ingest_s = secs_since(start);
   const auto drain_start = Steady::now();
@@ -237,12 +273,13 @@ int run_ingest(const Args& a) {
   std::printf(
       "{\"mode\":\"ingest\",\"assets\":%d,\"seconds\":%.3f,\"ticks\":%llu,\"ticks_per_s\":%.0f,"
       "\"committed\":%llu,\"committed_per_s\":%.0f,\"drain_s\":%.3f,\"max_backlog_ticks\":%llu,"
-      "\"max_lag_s\":%.3f,\"generator_waits\":%llu,\"batches\":%llu,\"copy_rows\":%llu,"
+      "\"max_lag_s\":%.3f,\"generator_waits\":%llu,\"with_redis\":%s,\"batches\":%llu,\"copy_rows\":%llu,"
       "\"copy_s\":%.3f,\"copy_per_s\":%.0f,\"append_p50_us\":%.1f,\"append_p99_us\":%.1f}\n",
       a.assets, ingest_s, static_cast<unsigned long long>(ticks),
       static_cast<double>(ticks) / ingest_s, static_cast<unsigned long long>(st.ticks_committed),
       static_cast<double>(st.ticks_committed) / total_s, drain_s,
       static_cast<unsigned long long>(max_backlog), max_lag, static_cast<unsigned long long>(waits),
+      a.with_redis ? "true" : "false",
       static_cast<unsigned long long>(st.batches), static_cast<unsigned long long>(copied), copy_s,
       static_cast<double>(copied) / copy_s, append_p50_us, append_p99_us);
   return 0;
@@ -370,6 +407,8 @@ int main(int argc, char** argv) {
   app.add_option("--batch-interval", a.batch_interval);
   app.add_option("--max-backlog", a.max_backlog);
   app.add_option("--samples", a.samples);
+  app.add_flag("--with-redis", a.with_redis, "ingest mode: write to Redis too (the server's whole path)");
+  app.add_option("--rate", a.rate, "ingest mode: total ticks/s (0: as fast as possible)");
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::warn);
   return a.mode == "ingest" ? run_ingest(a) : run_history(a);
