@@ -60,6 +60,7 @@ class SimFeed final : public Feed {
   std::vector<RawTick> batch_;
   double total_rate_;
   std::chrono::steady_clock::time_point start_steady_{};
+  std::chrono::steady_clock::time_point last_due_{};  // of the latest wake-up scheduled
   UtcMicros start_wall_{};
   std::uint64_t emitted_ = 0;  // index of the next tick of the run
   std::uint64_t skipped_ = 0;
