@@ -8,13 +8,14 @@
 # in the same run, on the same workloads, with the same ingest: a quflx server with the
 # simulated feed publishing into a private Redis.
 #
-#   bench/fanout.sh [CLIENTS] [TICKS_PER_S] [ASSETS] [SECONDS] [RUNS] [MAX_TICKS_PER_S]
-#   defaults:        200       1000          10       10        3      20000
+#   bench/fanout.sh [CLIENTS] [TICKS_PER_S] [ASSETS] [SECONDS] [RUNS] [SWEEP]
+#   defaults:        200       1000          10       10        3      "2000 5000 10000 20000 40000"
 #
-# Two workloads: "latency" at TICKS_PER_S (the aim: p99 < 2 ms at 1,000 ticks/s over 10 assets
-# with 200 clients) and "throughput" at MAX_TICKS_PER_S (offered deliveries/s = ticks/s x
-# clients per asset; what each server sustains is what its clients received). Prints a
-# Markdown table of medians and the ratios to the reference.
+# Two workloads: "latency" at TICKS_PER_S, RUNS runs (the aim: p99 < 2 ms at 1,000 ticks/s
+# over 10 assets with 200 clients), and "throughput": the offered tick rate rises through
+# SWEEP (offered deliveries/s = ticks/s x clients per asset) and each server's sustained rate
+# is the highest it kept up with. Prints Markdown tables (medians) with ratios to the
+# reference. QUFLX_FANOUT_THREADS sets the load generator's threads (1).
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib/common.sh"
 cd "$QUFLX_ROOT"
@@ -23,7 +24,7 @@ RATE="${2:-1000}"
 ASSETS="${3:-10}"
 SECS="${4:-10}"
 RUNS="${5:-3}"
-MAX_RATE="${6:-20000}"
+SWEEP="${6:-2000 5000 10000 20000 40000}"
 LOADGEN_THREADS="${QUFLX_FANOUT_THREADS:-1}"
 
 ensure_node
@@ -81,8 +82,10 @@ cpu_ticks() {  # utime + stime of a process, in clock ticks
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 declare -A results
-run_workload() {  # NAME TICKS_PER_S
-  local wl="$1" rate="$2" per_asset iport target r out pid port
+# run_workload NAME TICKS_PER_S RUNS TARGETS...: RUNS rounds of the loadgen against each target.
+run_workload() {
+  local wl="$1" rate="$2" runs="$3"; shift 3
+  local targets=("$@") per_asset iport target r out pid port
   per_asset="$(awk -v r="$rate" -v a="$ASSETS" 'BEGIN {print r / a}')"
   iport="$(free_port_from 3400)"
   local ingest
@@ -90,8 +93,8 @@ run_workload() {  # NAME TICKS_PER_S
   pids+=("$ingest")
   wait_port "$iport"
   results["$wl,load"]="$(cut -d' ' -f1-3 /proc/loadavg)"
-  for ((r = 1; r <= RUNS; r++)); do
-    for target in node relay local; do
+  for ((r = 1; r <= runs; r++)); do
+    for target in "${targets[@]}"; do
       pid=""
       case "$target" in
         node)
@@ -121,34 +124,72 @@ run_workload() {  # NAME TICKS_PER_S
       results["$wl,$target,p99"]+="$(field p99_ms "$out") "
       results["$wl,$target,p999"]+="$(field p999_ms "$out") "
       results["$wl,$target,missing"]+="$(field missing "$out") "
+      results["$wl,$target,failed"]+="$(field failed "$out") "
       [ -n "$pid" ] && stop_pid "$pid"
     done
   done
   stop_pid "$ingest"
 }
 
-run_workload latency "$RATE"
-run_workload throughput "$MAX_RATE"
-
 med() { tr ' ' '\n' <<<"${results[$1]}" | grep -v '^$' | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "-"}'; }
+label() {
+  case "$1" in
+    node) echo "reference: Node socket.io + redis-adapter" ;;
+    relay) echo "quflx --feed none (relay from Redis)" ;;
+    local) echo "quflx with the feed (no Redis hop)" ;;
+  esac
+}
 per_asset_clients=$((CLIENTS / ASSETS))
-echo
-echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1e6}' /proc/meminfo); loadgen threads: $LOADGEN_THREADS; medians of $RUNS runs of ${SECS} s"
-for wl in latency throughput; do
-  rate="$RATE"; [ "$wl" = throughput ] && rate="$MAX_RATE"
-  echo
-  echo "Workload $wl: $CLIENTS clients over $ASSETS assets, $rate ticks/s (offered $((rate * per_asset_clients)) deliveries/s); load average before: ${results[$wl,load]}"
-  echo
-  echo "| Server | deliveries/s | p50 ms | p99 ms | p99.9 ms | seqs merged (slow-consumer policy) | server CPU % of a core | deliveries/s vs reference |"
-  echo "|---|---|---|---|---|---|---|---|"
-  ref="$(med "$wl,node,dps")"
-  for target in node relay local; do
-    d="$(med "$wl,$target,dps")"
-    label="$target"
-    [ "$target" = node ] && label="reference: Node socket.io + redis-adapter"
-    [ "$target" = relay ] && label="quflx --feed none (relay from Redis)"
-    [ "$target" = local ] && label="quflx with the feed (no Redis hop)"
-    echo "| $label | $d | $(med "$wl,$target,p50") | $(med "$wl,$target,p99") | $(med "$wl,$target,p999") | $(med "$wl,$target,missing") | $(med "$wl,$target,cpu") | $(ratio "$d" "$ref") |"
+
+run_workload latency "$RATE" "$RUNS" node relay local
+
+# Throughput: offered rates rising until a server stops keeping up (fewer than 95 % of the
+# offered deliveries, or clients that failed); that server then leaves the sweep. Its sustained
+# rate is the highest it kept up with.
+declare -A sustained kept
+active=(node relay local)
+for rate in $SWEEP; do
+  [ "${#active[@]}" -gt 0 ] || break
+  run_workload "tp$rate" "$rate" 1 "${active[@]}"
+  offered=$((rate * per_asset_clients))
+  next=()
+  for target in "${active[@]}"; do
+    d="$(med "tp$rate,$target,dps")"
+    if awk -v d="$d" -v o="$offered" -v f="$(med "tp$rate,$target,failed")" 'BEGIN {exit !(f == 0 && d >= 0.95 * o)}'; then
+      sustained[$target]="$d"; kept[$target]="$rate"; next+=("$target")
+    fi
   done
+  active=("${next[@]}")
+done
+
+echo
+echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1e6}' /proc/meminfo); loadgen threads: $LOADGEN_THREADS; ${SECS} s per run"
+echo
+echo "Workload latency: $CLIENTS clients over $ASSETS assets, $RATE ticks/s (offered $((RATE * per_asset_clients)) deliveries/s), medians of $RUNS runs; load average before: ${results[latency,load]}"
+echo
+echo "| Server | deliveries/s | p50 ms | p99 ms | p99.9 ms | seqs merged (slow-consumer policy) | server CPU % of a core | p99 vs reference |"
+echo "|---|---|---|---|---|---|---|---|"
+for target in node relay local; do
+  echo "| $(label $target) | $(med "latency,$target,dps") | $(med "latency,$target,p50") | $(med "latency,$target,p99") | $(med "latency,$target,p999") | $(med "latency,$target,missing") | $(med "latency,$target,cpu") | $(ratio "$(med "latency,$target,p99")" "$(med "latency,node,p99")") |"
+done
+echo
+echo "Workload throughput: $CLIENTS clients over $ASSETS assets, offered ticks/s rising through: $SWEEP (one run per point)"
+echo
+echo "| ticks/s offered | deliveries/s offered | Server | deliveries/s | failed clients | p50 ms | p99 ms | server CPU % of a core |"
+echo "|---|---|---|---|---|---|---|---|"
+for rate in $SWEEP; do
+  for target in node relay local; do
+    [ -n "${results[tp$rate,$target,dps]:-}" ] || continue
+    echo "| $rate | $((rate * per_asset_clients)) | $(label $target) | $(med "tp$rate,$target,dps") | $(med "tp$rate,$target,failed") | $(med "tp$rate,$target,p50") | $(med "tp$rate,$target,p99") | $(med "tp$rate,$target,cpu") |"
+  done
+done
+echo
+echo "| Server | sustained deliveries/s (highest offered rate kept up with) | vs reference |"
+echo "|---|---|---|"
+for target in node relay local; do
+  d="${sustained[$target]:-0}"
+  note=""
+  [ "${kept[$target]:-}" = "${SWEEP##* }" ] && note=" (the top of the sweep: at least this)"
+  echo "| $(label $target) | $d$note | $(ratio "$d" "${sustained[node]:-0}") |"
 done
