@@ -3,9 +3,6 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "protocol/cdp_messages.h"
@@ -16,54 +13,14 @@ namespace asio = boost::asio;
 
 CdpFeed::CdpFeed(asio::any_io_executor executor, TickIngest& ingest, FeedId feed,
                  CdpFeedOptions options, const Clock& clock, MetricsRegistry& metrics)
-    : executor_(executor),
-      options_(std::move(options)),
-      faults_("cdp", metrics),
-      frames_(ingest, feed, "cdp", faults_, clock, metrics, options_.stale_after),
-      client_(executor, options_.client),
-      backoff_(options_.backoff_initial, options_.backoff_max),
-      wait_(executor),
-      housekeeping_(executor),
-      m_connects_(metrics.counter("quflx_feed_connects_total",
-                                  "Connections a feed made to its upstream", {{"feed", "cdp"}})) {}
+    : UpstreamFeed("cdp", executor, ingest, feed, options, clock, metrics),
+      options_(std::move(options)) {}
 
 CdpFeed::~CdpFeed() = default;
 
-void CdpFeed::start() {
-  if (running_) return;
-  running_ = true;
-  asio::co_spawn(executor_, run(), asio::detached);
-  schedule_housekeeping();
-}
-
-void CdpFeed::stop() {
-  running_ = false;
-  wait_.cancel();
-  housekeeping_.cancel();
-  client_.close();
-  state_ = "stopped";
-}
-
-FeedStatus CdpFeed::status() const {
-  FeedStatus s;
-  s.name = "cdp";
-  s.state = state_;
-  s.ticks = frames_.ticks();
-  s.detail = fmt::format("page {}; {} frames from {} sockets, {} history bars, {} inputs skipped, "
-                         "{} stale assets{}{}",
-                         page_url_.empty() ? "(none)" : page_url_, frames_seen_, sockets_.size(),
-                         frames_.history_bars(), faults_.total(), frames_.stale_assets(),
-                         detail_.empty() ? "" : "; ", detail_);
-  return s;
-}
-
-void CdpFeed::schedule_housekeeping() {
-  housekeeping_.expires_after(std::chrono::seconds(1));
-  housekeeping_.async_wait([this](boost::system::error_code ec) {
-    if (ec || !running_) return;
-    frames_.check_staleness();
-    schedule_housekeeping();
-  });
+std::string CdpFeed::describe() const {
+  return fmt::format("page {}; {} frames from {} sockets", page_url_.empty() ? "(none)" : page_url_,
+                     frames_seen_, sockets_.size());
 }
 
 asio::awaitable<Result<void>> CdpFeed::attach() {
@@ -97,7 +54,7 @@ asio::awaitable<Result<void>> CdpFeed::capture() {
   for (;;) {
     auto m = co_await client_.read();
     if (!m.ok()) co_return m.error();
-    if (!running_) co_return Result<void>{};
+    if (!running()) co_return Result<void>{};
     backoff_.reset();
     auto msg = parse_cdp_message(m->data);
     if (!msg.ok()) {
@@ -130,7 +87,7 @@ asio::awaitable<Result<void>> CdpFeed::capture() {
         if (!msg->error.empty()) {
           co_return make_error(ErrorCode::kProtocol, "DevTools refused Network.enable: " + msg->error);
         }
-        state_ = "running";
+        set_state("running");
         break;
       case CdpKind::kOther:
         break;
@@ -138,31 +95,14 @@ asio::awaitable<Result<void>> CdpFeed::capture() {
   }
 }
 
-asio::awaitable<void> CdpFeed::run() {
-  LogLimiter log(3, std::chrono::seconds(60));
-  while (running_) {
-    state_ = "connecting";
-    auto r = co_await attach();
-    if (!running_) break;
-    if (r.ok()) {
-      m_connects_.inc();
-      spdlog::info("feed cdp: attached to {}", page_url_);
-      detail_.clear();
-      r = co_await capture();
-      client_.close();
-      sockets_.clear();
-    }
-    if (!running_) break;
-    state_ = "reconnecting";
-    detail_ = r.ok() ? "DevTools connection closed" : r.error().message;
-    const auto delay = backoff_.next();
-    if (log.allow()) {
-      spdlog::warn("feed cdp: {}; retrying in {} ms ({} similar suppressed)", detail_,
-                   delay.count(), log.take_suppressed());
-    }
-    wait_.expires_after(delay);
-    co_await wait_.async_wait(asio::as_tuple(asio::use_awaitable));
-  }
+asio::awaitable<Result<void>> CdpFeed::session() {
+  auto r = co_await attach();
+  if (!r.ok() || !running()) co_return r;
+  connected(fmt::format("attached to {}", page_url_));
+  r = co_await capture();
+  client_.close();
+  sockets_.clear();
+  co_return r;
 }
 
 }  // namespace quflx
