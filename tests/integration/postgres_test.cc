@@ -63,8 +63,8 @@ TEST(Migrations, CreateTheSchemaOnAnEmptyDatabase) {
   ASSERT_TRUE(report.ok()) << report.error().message;
   EXPECT_THAT(report->applied, ElementsAre("0001_historical_ticks", "0002_candles",
                                            "0003_tick_checkpoints", "0004_supabase_rls",
-                                           "0005_ticks_time_brin"));
-  EXPECT_EQ(report->schema_version, 5);
+                                           "0005_ticks_time_brin", "0006_supabase_rls_migrations"));
+  EXPECT_EQ(report->schema_version, 6);
 
   PgClient db(url);
   // The keys that make re-delivery harmless, and only the indexes the history queries need.
@@ -96,7 +96,7 @@ TEST(Migrations, LeaveAnUpToDateDatabaseAlone) {
   auto again = pg::migrate(conn);
   ASSERT_TRUE(again.ok()) << again.error().message;
   EXPECT_TRUE(again->applied.empty());
-  EXPECT_EQ(again->schema_version, 5);
+  EXPECT_EQ(again->schema_version, 6);
   EXPECT_FALSE(again->database_is_newer);
   EXPECT_EQ(db.scalar("SELECT max(applied_at) FROM quflx_schema_migrations"), applied_at);
   EXPECT_EQ(db.scalar("SELECT count(*) FROM historical_ticks"), "1");
@@ -114,7 +114,8 @@ TEST(Migrations, ApplyOnlyWhatIsMissing) {
   auto report = pg::migrate(conn);
   ASSERT_TRUE(report.ok()) << report.error().message;
   EXPECT_THAT(report->applied, ElementsAre("0002_candles", "0003_tick_checkpoints",
-                                           "0004_supabase_rls", "0005_ticks_time_brin"));
+                                           "0004_supabase_rls", "0005_ticks_time_brin",
+                                           "0006_supabase_rls_migrations"));
 }
 
 TEST(Migrations, TwoServersMigratingAtOnceDoNotCollide) {
@@ -130,7 +131,7 @@ TEST(Migrations, TwoServersMigratingAtOnceDoNotCollide) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 2);
   PgClient db(url);
-  EXPECT_EQ(db.scalar("SELECT count(*) FROM quflx_schema_migrations"), "5");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM quflx_schema_migrations"), "6");
 }
 
 TEST(Migrations, CreateRowLevelSecurityWhereTheSupabaseAuthSchemaExists) {
@@ -146,7 +147,8 @@ TEST(Migrations, CreateRowLevelSecurityWhereTheSupabaseAuthSchemaExists) {
   ASSERT_TRUE(pg::migrate(conn).ok());
 
   EXPECT_THAT(column(db.query("SELECT relname FROM pg_class WHERE relrowsecurity ORDER BY relname")),
-              ElementsAre("candles", "historical_ticks", "quflx_tick_checkpoints"));
+              ElementsAre("candles", "historical_ticks", "quflx_schema_migrations",
+                          "quflx_tick_checkpoints"));
   EXPECT_THAT(column(db.query("SELECT tablename || ' ' || policyname || ' ' || cmd || ' ' || array_to_string(roles, ',')"
                               " FROM pg_policies ORDER BY 1")),
               ElementsAre("candles quflx_read_anon SELECT anon",
@@ -155,18 +157,22 @@ TEST(Migrations, CreateRowLevelSecurityWhereTheSupabaseAuthSchemaExists) {
                           "historical_ticks quflx_read_anon SELECT anon",
                           "historical_ticks quflx_read_authenticated SELECT authenticated",
                           "historical_ticks quflx_server_writes ALL postgres",
+                          "quflx_schema_migrations quflx_server_writes ALL postgres",
                           "quflx_tick_checkpoints quflx_server_writes ALL postgres"));
 
   // What the policies mean: the server's role writes; an API role reads but cannot write,
   // even where the table privileges would let it (Supabase grants them by default).
   db.exec("INSERT INTO historical_ticks (pair, seq, price, timestamp) VALUES ('BTCUSD', 1, 2.5, 1000)");
-  db.exec("GRANT ALL ON historical_ticks, quflx_tick_checkpoints TO anon");
+  db.exec("GRANT ALL ON historical_ticks, quflx_tick_checkpoints, quflx_schema_migrations TO anon");
   db.exec("SET ROLE anon");
   EXPECT_EQ(db.scalar("SELECT count(*) FROM historical_ticks"), "1");
   EXPECT_EQ(db.scalar("SELECT count(*) FROM quflx_tick_checkpoints"), "0");  // hidden
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM quflx_schema_migrations"), "0");  // hidden
+  db.exec("DELETE FROM quflx_schema_migrations");  // sees no rows, so deletes none
   EXPECT_THROW(db.exec("INSERT INTO historical_ticks (pair, seq, price, timestamp) VALUES ('BTCUSD', 2, 2.5, 1000)"),
                std::runtime_error);
   db.exec("RESET ROLE");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM quflx_schema_migrations"), "6");
 }
 
 // --- Tick log -> persister -> PostgreSQL ---------------------------------------------------

@@ -74,10 +74,10 @@ test('quflx migrate applies the schema once and then says it is up to date', asy
   const run = promisify(execFile);
   try {
     const first = await run(QUFLX_BINARY, ['migrate', '--database-url', pg.url]);
-    assert.match(first.stdout, /applied 0001_historical_ticks, .*0005_ticks_time_brin \(schema version 5\)/);
+    assert.match(first.stdout, /applied 0001_historical_ticks, .*0006_supabase_rls_migrations \(schema version 6\)/);
     const again = await run(QUFLX_BINARY, ['migrate'], { env: { ...process.env, DATABASE_URL: pg.url } });
-    assert.match(again.stdout, /up to date \(schema version 5\)/);
-    assert.equal((await pg.query("SELECT count(*) FROM quflx_schema_migrations")).trim(), '5');
+    assert.match(again.stdout, /up to date \(schema version 6\)/);
+    assert.equal((await pg.query("SELECT count(*) FROM quflx_schema_migrations")).trim(), '6');
     // A server that cannot be reached: one line, exit 1.
     await assert.rejects(run(QUFLX_BINARY, ['migrate', '--database-url', 'postgresql://127.0.0.1:1/none']),
       (e) => e.code === 1 && /quflx migrate: postgres/.test(e.stderr) && e.stderr.trim().split('\n').length === 1);
