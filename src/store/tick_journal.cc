@@ -177,14 +177,28 @@ Result<void> TickJournal::recover() {
                         fmt::format("tick journal: cannot read {}: {}", path, errno_text()));
     }
     if (scan.end < size) {
-      if (scan.status == journal::DecodeStatus::kCorrupt) {
-        // Keep the unreadable bytes for inspection; the records before them are good.
+      // A write cut short by a crash can only be the newest segment's last record; anything
+      // else that does not decode (a bad checksum, or a record running past the end of an
+      // older segment) is corruption.
+      const bool newest = start == files.back().first;
+      if (scan.status == journal::DecodeStatus::kCorrupt || !newest) {
+        // Keep the unreadable bytes for inspection, on disk before they are cut off here; the
+        // records before them are good.
         const std::string aside = path + ".corrupt";
         std::string rest(size - scan.end, '\0');
         const auto n = ::pread(fd, rest.data(), rest.size(), static_cast<off_t>(scan.end));
         const int out = ::open(aside.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (n > 0 && out >= 0) (void)!::write(out, rest.data(), static_cast<std::size_t>(n));
+        const bool kept = n == static_cast<ssize_t>(rest.size()) && out >= 0 &&
+                          ::write(out, rest.data(), rest.size()) == n && ::fsync(out) == 0 &&
+                          ::fsync(dir_fd_) == 0;
         if (out >= 0) ::close(out);
+        if (!kept) {
+          ::close(fd);
+          return make_error(ErrorCode::kUnavailable,
+                            fmt::format("tick journal: corrupt record in {} at offset {}, and its "
+                                        "bytes could not be set aside in {}: {}",
+                                        path, scan.end, aside, errno_text()));
+        }
         recovery_.corrupt_files.push_back(aside);
         spdlog::error("tick journal: corrupt record in {} at offset {}; {} bytes after it moved to {}",
                       path, scan.end, size - scan.end, aside);
@@ -241,8 +255,12 @@ Result<void> TickJournal::open_segment(std::uint64_t start) {
   }
   const bool sync_now = options_.fsync_interval.count() == 0 || !syncer_;
   if (sync_now && old_fd >= 0) {
-    ::fdatasync(old_fd);
+    const bool ok = ::fdatasync(old_fd) == 0;
     ::close(old_fd);
+    if (!ok) {
+      sync_failed(fmt::format("fdatasync of the previous segment failed: {}", errno_text()));
+      return make_error(ErrorCode::kUnavailable, "tick journal: a sync failed; appends stopped");
+    }
   }
   {
     std::lock_guard lk(mu_);
@@ -261,8 +279,10 @@ Result<void> TickJournal::open_segment(std::uint64_t start) {
     written_.store(start + buf_.size(), std::memory_order_release);
   }
   if (sync_now) {
-    ::fdatasync(fd);
-    ::fsync(dir_fd_);
+    if (::fdatasync(fd) != 0 || ::fsync(dir_fd_) != 0) {
+      sync_failed(fmt::format("fdatasync of {} failed: {}", path, errno_text()));
+      return make_error(ErrorCode::kUnavailable, "tick journal: a sync failed; appends stopped");
+    }
     synced_.store(start + buf_.size(), std::memory_order_release);
   }
   return {};
@@ -275,7 +295,12 @@ Result<void> TickJournal::begin(std::span<const std::pair<AssetId, std::uint64_t
     last_seq_[asset] = std::max(last_seq_[asset], seq);
   }
   if (auto r = open_segment(written_.load()); !r.ok()) return r.error();
-  if (segments_.size() == 1) retained_from_.store(segments_.front().start);
+  std::string active_path;
+  {
+    std::lock_guard lk(mu_);  // the persister may already be releasing segments
+    if (segments_.size() == 1) retained_from_.store(segments_.front().start);
+    active_path = segments_.back().path;
+  }
   begun_ = true;
   if (options_.fsync_interval.count() > 0) {
     syncer_ = std::make_unique<Syncer>();
@@ -308,8 +333,14 @@ Result<void> TickJournal::begin(std::span<const std::pair<AssetId, std::uint64_t
           m_sync_latency_.observe(
               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         }
-        if (ok && target > before) synced_.store(target, std::memory_order_release);
-        if (!ok) spdlog::error("tick journal: fdatasync failed: {}", errno_text());
+        // A failed sync is never retried: Linux may report a write-back error once and then
+        // call the pages clean, so a later "successful" sync proves nothing. synced_ stops
+        // here for good and the writer refuses further appends (sync_failed_).
+        if (!ok) {
+          sync_failed(fmt::format("fdatasync failed: {}", errno_text()));
+        } else if (target > before && !sync_failed_.load(std::memory_order_acquire)) {
+          synced_.store(target, std::memory_order_release);
+        }
         if (requested || !ok) {
           boost::asio::post(executor_, [this, target, ok] { complete_waiters(target, ok); });
         }
@@ -318,7 +349,7 @@ Result<void> TickJournal::begin(std::span<const std::pair<AssetId, std::uint64_t
       }
     });
   }
-  spdlog::info("tick journal: appending to {} (fsync {})", segments_.back().path,
+  spdlog::info("tick journal: appending to {} (fsync {})", active_path,
                options_.fsync_interval.count() == 0
                    ? std::string("on every batch")
                    : fmt::format("every {} ms", options_.fsync_interval.count()));
@@ -326,7 +357,7 @@ Result<void> TickJournal::begin(std::span<const std::pair<AssetId, std::uint64_t
 }
 
 bool TickJournal::accepting() const {
-  if (!begun_ || closed_) return false;
+  if (!begun_ || closed_ || sync_failed_.load(std::memory_order_acquire)) return false;
   if (failing_.load(std::memory_order_relaxed) && std::chrono::steady_clock::now() < retry_after_) {
     return false;
   }
@@ -354,8 +385,20 @@ void TickJournal::fail(std::string message) {
   last_error_ = std::move(message);
 }
 
+void TickJournal::sync_failed(std::string message) {
+  m_write_errors_.inc();
+  if (!sync_failed_.exchange(true, std::memory_order_acq_rel)) {
+    spdlog::critical("tick journal: {}; what was written since the last good sync may not be on "
+                     "disk, so no more ticks are accepted: restart the server once the disk is "
+                     "healthy (the journal is read again from disk at start-up)",
+                     message);
+  }
+  std::lock_guard lk(mu_);
+  last_error_ = std::move(message);
+}
+
 bool TickJournal::append(const IngestBatch& batch) {
-  if (!begun_ || closed_) return false;
+  if (!begun_ || closed_ || sync_failed_.load(std::memory_order_acquire)) return false;
   const auto started = std::chrono::steady_clock::now();
   const std::int64_t stamp = now_us();
   const std::uint64_t size_now = written_.load(std::memory_order_relaxed) - active_start_;
@@ -384,9 +427,10 @@ bool TickJournal::append(const IngestBatch& batch) {
     return false;
   }
   if (options_.fsync_interval.count() == 0 && ::fdatasync(fd_) != 0) {
+    // Withdraw the record (its seqs go back to the pipeline) and stop: see sync_failed().
     const std::string why = errno_text();
-    (void)::ftruncate(fd_, static_cast<off_t>(pos - active_start_));
-    fail(fmt::format("fdatasync failed: {}", why));
+    if (::ftruncate(fd_, static_cast<off_t>(pos - active_start_)) != 0) closed_ = true;
+    sync_failed(fmt::format("fdatasync failed: {}", why));
     return false;
   }
   for (const auto& t : batch.ticks) {
@@ -492,7 +536,9 @@ std::optional<TickJournal::Segment> TickJournal::segment_at(std::uint64_t pos) c
 
 void TickJournal::release_before(std::uint64_t pos) {
   std::lock_guard lk(mu_);
-  while (!segments_.empty() && segments_.front().sealed && segments_.front().end <= pos) {
+  // The newest segment stays even when committed: until begin() starts a new one, its seq
+  // snapshot and records are what a restart numbers from if the database does not answer.
+  while (segments_.size() > 1 && segments_.front().sealed && segments_.front().end <= pos) {
     if (::unlink(segments_.front().path.c_str()) != 0 && errno != ENOENT) {
       spdlog::warn("tick journal: cannot delete {}: {}", segments_.front().path, errno_text());
     }

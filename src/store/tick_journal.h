@@ -142,6 +142,9 @@ class TickJournal final : public DurableSink {
   Result<void> open_segment(std::uint64_t start);
   bool write_all(std::string_view bytes);
   void fail(std::string message);
+  // A sync failed: nothing written since the last good sync is known to be on disk. Appends
+  // stop for good (thread-safe; called by the writer and the syncer thread).
+  void sync_failed(std::string message);
   void complete_waiters(std::uint64_t synced, bool ok);
 
   boost::asio::any_io_executor executor_;
@@ -173,7 +176,8 @@ class TickJournal final : public DurableSink {
   std::atomic<std::uint64_t> synced_{0};
   std::atomic<std::uint64_t> retained_from_{0};
   std::atomic<std::uint64_t> ticks_written_{0};
-  std::atomic<bool> failing_{false};
+  std::atomic<bool> failing_{false};      // a write failed: refuse appends for a second
+  std::atomic<bool> sync_failed_{false};  // a sync failed: refuse appends for good
 
   std::unique_ptr<Syncer> syncer_;
   Histogram& m_append_latency_;

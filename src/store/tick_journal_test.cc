@@ -161,6 +161,45 @@ TEST_F(TickJournalTest, ACorruptRecordEndsItsSegmentAndItsBytesAreKeptAside) {
   EXPECT_EQ(read_all(*log).size(), 2u);
 }
 
+TEST_F(TickJournalTest, AnIncompleteRecordInAnOlderSegmentIsCorruptionNotATornWrite) {
+  {
+    auto log = open(options());
+    ASSERT_TRUE(log->begin({}).ok());
+    for (int i = 0; i < 40; ++i) ASSERT_TRUE(append(*log, eur_, 10));
+  }
+  const auto files = segment_files();
+  ASSERT_GE(files.size(), 3u);
+  // Lose the tail of the first segment (damage, not a write cut short: later segments exist).
+  const auto size = fs::file_size(files[0]);
+  fs::resize_file(files[0], size - 5);
+  auto log = open(options());
+  EXPECT_EQ(log->recovery().torn_bytes, 0u);
+  ASSERT_EQ(log->recovery().corrupt_files.size(), 1u);
+  EXPECT_EQ(log->recovery().corrupt_files[0], files[0] + ".corrupt");
+  EXPECT_GT(fs::file_size(log->recovery().corrupt_files[0]), 0u);
+  // Only the damaged record (10 ticks) is gone; the later segments are kept whole.
+  EXPECT_EQ(log->recovery().ticks, 390u);
+}
+
+TEST_F(TickJournalTest, BeforeBeginTheNewestSegmentIsKeptEvenWhenCommitted) {
+  {
+    auto log = open(options());
+    ASSERT_TRUE(log->begin({}).ok());
+    for (int i = 0; i < 40; ++i) ASSERT_TRUE(append(*log, eur_, 10));
+  }
+  {
+    // A restart: the persister commits everything recovered before begin() starts a new
+    // segment, and the process dies there. The newest segment still tells the numbering.
+    auto log = open(options());
+    log->release_before(log->written_position());
+    EXPECT_EQ(log->stats().segments, 1u);
+  }
+  auto log = open(options());
+  std::map<std::string, std::uint64_t> last(log->recovery().last_seqs.begin(),
+                                            log->recovery().last_seqs.end());
+  EXPECT_EQ(last["EURUSD_otc"], 400u);
+}
+
 TEST_F(TickJournalTest, RollsSegmentsAndTheNewestAloneKnowsEverySeq) {
   std::uint64_t end = 0;
   {
