@@ -51,9 +51,17 @@ CandleStore::~CandleStore() {
 void CandleStore::submit(Job job) {
   {
     std::lock_guard lk(mu_);
-    jobs_.push_back(std::move(job));
+    if (jobs_.size() < kMaxWaiting) {
+      jobs_.push_back(std::move(job));
+      cv_.notify_one();
+      return;
+    }
   }
-  cv_.notify_one();
+  // A slow or unreachable database must not let requests pile up without bound (each one a
+  // client waiting for history): beyond the bound they fail at once, as a miss does.
+  const Error busy{ErrorCode::kUnavailable,
+                   "postgres: " + std::to_string(kMaxWaiting) + " candle queries already waiting"};
+  job(nullptr, &busy);
 }
 
 void CandleStore::run() {

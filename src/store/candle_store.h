@@ -7,7 +7,7 @@
 // Queries run on a worker thread with its own connection, so a slow query never stalls the
 // ingest loop or the persister; each call returns an awaitable that resumes on the caller's
 // executor. After a failed connect, calls fail at once for a second instead of each waiting
-// for a dead server.
+// for a dead server; beyond kMaxWaiting queued calls, new ones fail at once.
 
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
@@ -29,6 +29,9 @@ namespace quflx {
 
 class CandleStore {
  public:
+  // Queries waiting for the worker; more fail at once with `unavailable`.
+  static constexpr std::size_t kMaxWaiting = 256;
+
   explicit CandleStore(pg::ConnectOptions options);
   ~CandleStore();
   CandleStore(const CandleStore&) = delete;

@@ -7,12 +7,20 @@
 
 #include <fmt/format.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <filesystem>
 #include <thread>
 
 #include "core/candle_aggregator.h"
+#include "store/candle_store.h"
 #include "store/pg/candle_rows.h"
 #include "store/pg/migrations.h"
 #include "store/tick_journal.h"
@@ -508,6 +516,53 @@ TEST(CandleRows, UpsertThenLatestReturnsTheNewestOldestFirst) {
   auto none = pg::latest_candles(conn, "BTCUSD", Timeframe::k5m, 200);
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->empty());
+}
+
+
+TEST(CandleStoreTest, QueriesBeyondTheBoundFailAtOnceWhileTheDatabaseHangs) {
+  // A "database" that completes TCP handshakes (the kernel's backlog) and never answers: the
+  // worker sits in its connect for the whole timeout while requests keep coming.
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 16), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const auto port = ntohs(addr.sin_port);
+
+  boost::asio::io_context ioc;
+  std::size_t done = 0, busy = 0, other = 0;
+  {
+    CandleStore store({.url = fmt::format("postgresql://quflx@127.0.0.1:{}/quflx", port),
+                       .connect_timeout = 2s});
+    const std::size_t n = CandleStore::kMaxWaiting + 50;
+    for (std::size_t i = 0; i < n; ++i) {
+      boost::asio::co_spawn(
+          ioc,
+          [&]() -> boost::asio::awaitable<void> {
+            auto r = co_await store.latest("BTCUSD", Timeframe::k1m, 200);
+            ++done;
+            if (!r.ok() && r.error().message.find("already waiting") != std::string::npos) {
+              ++busy;
+            } else {
+              ++other;
+            }
+          },
+          boost::asio::detached);
+    }
+    // The refused ones answer at once, long before the connect times out.
+    ASSERT_TRUE(testing::run_until(ioc, [&] { return busy > 0; }, 1500ms));
+    // One call is with the worker, kMaxWaiting wait; the rest were refused.
+    EXPECT_GE(busy, n - CandleStore::kMaxWaiting - 1);
+    EXPECT_LE(busy, n - CandleStore::kMaxWaiting);
+    // Every call is answered (the waiting ones with the connect error), none is lost.
+    ASSERT_TRUE(testing::run_until(ioc, [&] { return done == n; }, 30s));
+    EXPECT_EQ(busy + other, n);
+  }
+  ::close(listener);
 }
 
 }  // namespace
