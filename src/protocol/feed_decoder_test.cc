@@ -186,6 +186,10 @@ TEST(SocketIoClient, ParsesEventArgumentsLazily) {
   ASSERT_EQ(ev->args.size(), 1u);
   EXPECT_EQ(ev->args[0].attachment, 0);
   EXPECT_FALSE(parse_sio_event(R"(["x",{"_placeholder":true,"num":1}])", 1).ok());
+  // Numbers no attachment index can be (found by fuzz_feed_frames: the cast was undefined).
+  EXPECT_FALSE(parse_sio_event(R"(["x",{"_placeholder":true,"num":3.3e25}])", 1).ok());
+  EXPECT_FALSE(parse_sio_event(R"(["x",{"_placeholder":true,"num":-1}])", 1).ok());
+  EXPECT_FALSE(parse_sio_event(R"(["x",{"_placeholder":true,"num":0.5}])", 1).ok());
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include <boost/json.hpp>
 
 #include "protocol/json_cursor.h"
@@ -49,8 +51,8 @@ Result<SioEvent> parse_sio_event(std::string_view payload, std::size_t attachmen
         if (!ok || !o.consume(',')) break;
       }
       if (ok && placeholder && o.consume('}') && o.at_end()) {
-        if (num < 0 || num != static_cast<double>(static_cast<std::size_t>(num)) ||
-            static_cast<std::size_t>(num) >= attachments) {
+        // Range first: casting a double outside size_t's range is undefined.
+        if (!(num >= 0 && num < static_cast<double>(attachments)) || num != std::floor(num)) {
           return bad(fmt::format("event '{}': placeholder {} but {} attachments", ev.name, num,
                                  attachments));
         }
