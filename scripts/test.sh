@@ -56,6 +56,8 @@ tsan() {
   build_preset tsan && ctest_in tsan -L 'unit|integration'
 }
 fuzz() {
+  # Undefined behaviour is a finding, as a crash is (also when this stage runs alone).
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
   build_preset fuzz || return 1
   local ok=0 target name corpus
   for target in build/fuzz/fuzz/fuzz_*; do
