@@ -174,9 +174,18 @@ HttpResponse EngineServerRoutes::handle_post(const std::shared_ptr<EngineCore>& 
     s->close("protocol error");
     return engine_error(400, eio::HttpError::kBadRequest);
   }
-  for (const auto& p : packets) {
-    if (!s->open_) break;
-    s->on_decoded(p);
+  try {
+    for (const auto& p : packets) {
+      if (!s->open_) break;
+      s->on_decoded(p);
+    }
+  } catch (const std::exception& e) {
+    // As on a WebSocket: a failure handling a packet ends the session, which is left in no
+    // half-handled state.
+    core->errors.count(ErrorCode::kInternal);
+    spdlog::error("socket.io: closing {}: handling a packet failed: {}", s->remote_, e.what());
+    s->close("protocol error");
+    return engine_error(400, eio::HttpError::kBadRequest);
   }
   return HttpResponse::text(200, "ok", "text/html");
 }

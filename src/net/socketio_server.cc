@@ -148,7 +148,7 @@ void SocketClient::on_packet(std::string_view data, bool binary) {
       error(pending.ack, pending.event.name, r.error().code, r.error().message);
       return;
     }
-    pending.event.args = std::move(args.as_array());
+    if (auto* a = args.if_array()) pending.event.args = std::move(*a);  // fill keeps the array
     dispatch(std::move(pending.event), pending.ack);
     return;
   }

@@ -41,8 +41,19 @@ asio::awaitable<void> WsConnection::read_loop() {
   auto self = shared_from_this();
   ws::Message m;
   while (!closed_) {
-    ws::MessageReader::Status st;
-    while (!closing_ && (st = reader_.next(m)) == ws::MessageReader::Status::kMessage) handle(m);
+    ws::MessageReader::Status st = ws::MessageReader::Status::kNeedMore;
+    try {
+      while (!closing_ && (st = reader_.next(m)) == ws::MessageReader::Status::kMessage) handle(m);
+    } catch (const std::exception& e) {
+      // A bug in what handles a message must not end this loop silently (it is detached): the
+      // cleanup below has to run, or the session and this connection keep each other alive.
+      core_->errors.count(ErrorCode::kInternal);
+      spdlog::error("socket.io: closing WebSocket of {}: handling a message failed: {}",
+                    session_ ? session_->remote_address() : "?", e.what());
+      close(ws::kProtocolError, "protocol error");
+      if (session_ && !probing) session_->close("protocol error");
+      break;
+    }
     if (closing_ || closed_) break;
     if (st == ws::MessageReader::Status::kError) {
       const auto code = reader_.error_code();

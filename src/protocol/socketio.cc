@@ -130,24 +130,33 @@ Result<json::value> parse_connect(std::string_view payload) {
 
 namespace {
 
+// The attachment a placeholder's `num` names: an integer in [0, count), else nothing.
+std::optional<std::size_t> placeholder_index(const json::value* num, std::size_t count) {
+  if (!num) return std::nullopt;
+  if (const auto* i = num->if_int64()) {
+    if (*i >= 0 && static_cast<std::uint64_t>(*i) < count) return static_cast<std::size_t>(*i);
+  } else if (const auto* u = num->if_uint64()) {
+    if (*u < count) return static_cast<std::size_t>(*u);
+  }
+  return std::nullopt;
+}
+
 Result<void> fill(json::value& v, std::span<const std::string> attachments,
                   std::vector<bool>& used, int depth) {
   if (depth > 32) return make_error(ErrorCode::kBadPayload, "payload nested too deeply");
   if (auto* o = v.if_object()) {
     const auto* ph = o->if_contains("_placeholder");
     if (ph && ph->is_bool() && ph->get_bool()) {
-      const auto* num = o->if_contains("num");
-      if (!num || !(num->is_int64() || num->is_uint64()) || num->to_number<std::int64_t>() < 0 ||
-          static_cast<std::size_t>(num->to_number<std::int64_t>()) >= attachments.size()) {
-        return make_error(ErrorCode::kBadPayload, "binary placeholder refers to no attachment");
-      }
-      const auto n = static_cast<std::size_t>(num->to_number<std::int64_t>());
-      if (!text::is_valid_utf8(attachments[n])) {
+      // `num` is the client's: read it without accessors that throw (a uint64 above INT64_MAX
+      // or a double must be a bad placeholder, not an exception).
+      const auto n = placeholder_index(o->if_contains("num"), attachments.size());
+      if (!n) return make_error(ErrorCode::kBadPayload, "binary placeholder refers to no attachment");
+      if (!text::is_valid_utf8(attachments[*n])) {
         return make_error(ErrorCode::kInvalidUtf8,
-                          fmt::format("binary attachment {} is not UTF-8 text", n));
+                          fmt::format("binary attachment {} is not UTF-8 text", *n));
       }
-      used[n] = true;
-      v = json::string(attachments[n]);
+      used[*n] = true;
+      v = json::string(attachments[*n]);
       return {};
     }
     for (auto& kv : *o) {

@@ -107,6 +107,29 @@ TEST(SocketIo, RejectsPlaceholderMismatches) {
   EXPECT_EQ(r.error().code, ErrorCode::kInvalidUtf8);
 }
 
+TEST(SocketIo, PlaceholderNumbersOutOfRangeAreBadPayloadNotExceptions) {
+  // A client controls `num`: numbers no attachment can have are a bad placeholder, whatever
+  // their JSON type (uint64 above INT64_MAX, negative, fractional, huge double).
+  const std::string one[] = {"a"};
+  for (const char* text :
+       {R"([{"_placeholder":true,"num":9223372036854775808}])",
+        R"([{"_placeholder":true,"num":18446744073709551615}])",
+        R"([{"_placeholder":true,"num":-1}])", R"([{"_placeholder":true,"num":-9223372036854775808}])",
+        R"([{"_placeholder":true,"num":0.5}])", R"([{"_placeholder":true,"num":1e300}])",
+        R"([{"_placeholder":true,"num":"0"}])"}) {
+    auto v = json::parse(text);
+    Result<void> r = make_error(ErrorCode::kInternal, "not run");
+    ASSERT_NO_THROW(r = fill_placeholders(v, one)) << text;
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_EQ(r.error().code, ErrorCode::kBadPayload) << text;
+  }
+  // A uint64 that fits is a placeholder like an int64.
+  auto v = json::value(json::array{json::object{{"_placeholder", true}, {"num", std::uint64_t{0}}}});
+  ASSERT_TRUE(v.at(0).at("num").is_uint64());
+  ASSERT_TRUE(fill_placeholders(v, one).ok());
+  EXPECT_EQ(v.at(0).as_string(), "a");
+}
+
 TEST(SocketIo, EncodesWhatTheClientDecodes) {
   std::string out;
   append_event(out, "tick_update", R"({"seq":1})");

@@ -116,6 +116,21 @@ test('malformed packets on the wire: invalid JSON, wrong shapes, garbage', async
   raw.close();
 });
 
+test('a binary placeholder whose num is out of range is bad_payload; the connection carries on', async () => {
+  const raw = await RawClient.open(q.url);
+  await raw.connectNamespace();
+  // 2^63 does not fit an int64: it must be a bad placeholder, not a failure of the server.
+  raw.send('451-["get_cached_historical_data",{"asset":{"_placeholder":true,"num":9223372036854775808}}]');
+  raw.sendBinary(Buffer.from('EURUSD_otc'));
+  assert.equal((await raw.nextEvent('error')).code, 'bad_payload');
+  raw.send('42["get_cached_historical_data",{"asset":"EURUSD_otc"}]');
+  assert.equal((await raw.nextEvent('cached_historical_data')).asset, 'EURUSD_otc');
+  raw.close();
+  const c = await connect(q.url, { transports: ['websocket'] });
+  assert.equal((await c.socket.emitWithAck('get_redis_status')).connected, true);
+  c.close();
+});
+
 test('non-UTF-8: an error event over polling, close 1007 over WebSocket', async () => {
   // Polling: handshake, CONNECT, then a body with invalid UTF-8 inside the JSON.
   const hs = await (await fetch(`${q.url}/socket.io/?EIO=4&transport=polling`)).text();
