@@ -5,7 +5,12 @@ namespace quflx::net {
 void SendQueue::index_pending() {
   latest_.clear();
   for (std::size_t i = 0; i < frames_.size(); ++i) {
-    if (const auto key = frames_[i]->meta().conflate_key) latest_[key] = head_ + i;
+    const auto key = frames_[i]->meta().conflate_key;
+    if (key == 0) {
+      latest_.clear();  // a barrier: nothing before it may be replaced
+    } else {
+      latest_[key] = head_ + i;
+    }
   }
 }
 
@@ -26,8 +31,14 @@ SendQueue::Push SendQueue::push(FrameRef frame) {
   if (!congested_ && bytes_ > limits_.conflate_above_bytes) {
     congested_ = true;
     index_pending();
-  } else if (congested_ && key != 0) {
-    latest_[key] = head_ + frames_.size() - 1;
+  } else if (congested_) {
+    // An update becomes the one its key merges into; any other frame is a barrier (a reply,
+    // a seed or a replay must not be overtaken by an update pushed after it).
+    if (key != 0) {
+      latest_[key] = head_ + frames_.size() - 1;
+    } else {
+      latest_.clear();
+    }
   }
   if (key != 0 && bytes_ > limits_.max_bytes) return Push::kOverLimit;
   return Push::kQueued;

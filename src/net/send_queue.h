@@ -5,7 +5,9 @@
 //   * Above it the session is congested: a live update (a frame with a conflate key) replaces
 //     the pending update with the same key in place (the client gets the newest tick and the
 //     current state of each bar, in order, and sees the gap in `seq`); each replacement is
-//     counted. Other frames (replies, snapshots, pings) are always kept.
+//     counted. Other frames (replies, snapshots, pings) are always kept, and each is a
+//     barrier: an update only replaces one queued after the latest of them, so it never
+//     overtakes a reply, a seed or a replay that was queued before it.
 //   * An update that finds more than `max_bytes` pending returns kOverLimit: the caller closes
 //     the session (a client that far behind is not coming back).
 // Congestion ends when the backlog drains below half the conflation threshold.
@@ -58,7 +60,8 @@ class SendQueue {
   std::uint64_t head_ = 0;  // absolute number of frames_.front()
   std::size_t bytes_ = 0;
   bool congested_ = false;
-  // While congested: the newest pending frame of each conflate key (absolute number).
+  // While congested: the newest pending frame of each conflate key (absolute number) queued
+  // after the newest pending frame without a key.
   std::unordered_map<std::uint64_t, std::uint64_t> latest_;
   std::uint64_t conflated_ = 0;
 };

@@ -43,14 +43,13 @@ TEST(SendQueue, WhenCongestedKeepsTheNewestUpdatePerKeyInPlace) {
   EXPECT_TRUE(q.congested());
   EXPECT_EQ(q.push(update(1, 11)), SendQueue::Push::kConflated);
   EXPECT_EQ(q.push(update(2, 101)), SendQueue::Push::kConflated);
-  EXPECT_EQ(q.push(reply()), SendQueue::Push::kQueued);     // replies are never merged
   EXPECT_EQ(q.push(update(1, 12)), SendQueue::Push::kConflated);
   EXPECT_EQ(q.conflated(), 3u);
   const auto out = drain(q);
   std::vector<std::uint64_t> seqs;
   for (const auto& f : out) seqs.push_back(f->meta().seq);
   // Key 1's last pending slot (seq 10) became 12; key 2's became 101; order kept.
-  EXPECT_EQ(seqs, (std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 101, 0}));
+  EXPECT_EQ(seqs, (std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 101}));
 }
 
 TEST(SendQueue, FramesTakenByTheWriterAreNeverReplaced) {
@@ -76,6 +75,36 @@ TEST(SendQueue, CongestionEndsWhenTheBacklogDrains) {
   EXPECT_EQ(q.push(update(6, 99)), SendQueue::Push::kQueued);
 }
 
+TEST(SendQueue, AnUpdateIsNeverMergedIntoOneQueuedBeforeAReply) {
+  // A reply (redis_subscribed, stream_started, a seed, a replay) is a barrier: an update
+  // pushed after it must not travel ahead of it by replacing an older pending update.
+  SendQueue q({250, 100000});
+  q.push(update(1, 1));
+  q.push(update(1, 2));
+  q.push(update(1, 3));  // congested
+  ASSERT_TRUE(q.congested());
+  EXPECT_EQ(q.push(reply()), SendQueue::Push::kQueued);
+  EXPECT_EQ(q.push(update(1, 4)), SendQueue::Push::kQueued);     // not into seq 3
+  EXPECT_EQ(q.push(update(1, 5)), SendQueue::Push::kConflated);  // into seq 4, after the reply
+  std::vector<std::uint64_t> seqs;
+  for (const auto& f : drain(q)) seqs.push_back(f->meta().seq);
+  EXPECT_EQ(seqs, (std::vector<std::uint64_t>{1, 2, 3, 0, 5}));
+}
+
+TEST(SendQueue, TheBarrierHoldsWhenCongestionStartsAfterTheReply) {
+  SendQueue q({250, 100000});
+  q.push(update(1, 1));
+  q.push(reply());
+  q.push(update(2, 1));  // congested from here: the pending frames are indexed
+  ASSERT_TRUE(q.congested());
+  EXPECT_EQ(q.push(update(1, 2)), SendQueue::Push::kQueued);     // seq 1 is before the reply
+  EXPECT_EQ(q.push(update(2, 2)), SendQueue::Push::kConflated);  // key 2 is after it
+  std::vector<std::uint64_t> seqs;
+  for (const auto& f : drain(q)) seqs.push_back(f->meta().seq);
+  EXPECT_EQ(seqs, (std::vector<std::uint64_t>{1, 0, 2, 2}));
+  EXPECT_EQ(q.conflated(), 1u);
+}
+
 TEST(SendQueue, AnUpdatePastTheHardLimitAsksForADisconnectButRepliesDoNot) {
   SendQueue q({100, 1000});
   for (int i = 0; i < 10; ++i) q.push(update(static_cast<std::uint64_t>(i + 1), 1));
@@ -84,10 +113,10 @@ TEST(SendQueue, AnUpdatePastTheHardLimitAsksForADisconnectButRepliesDoNot) {
   EXPECT_EQ(q.clear(), 11u);
   EXPECT_TRUE(q.empty());
   // Also when the update merges into a pending one: the backlog is what counts.
-  for (int i = 0; i < 3; ++i) q.push(update(1, 1));
   q.push(reply(2000));
+  for (int i = 0; i < 3; ++i) q.push(update(1, 1));
   EXPECT_EQ(q.push(update(1, 2)), SendQueue::Push::kOverLimit);
-  EXPECT_EQ(q.clear(), 2u);
+  EXPECT_EQ(q.clear(), 1u);
   EXPECT_TRUE(q.empty());
   EXPECT_EQ(q.pending_bytes(), 0u);
 }
