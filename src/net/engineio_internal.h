@@ -86,7 +86,9 @@ class WsConnection : public std::enable_shared_from_this<WsConnection> {
   std::shared_ptr<EngineCore> core_;
   std::shared_ptr<EngineSession> session_;
   ws::MessageReader reader_;
-  std::deque<std::string> direct_raw_;  // pong frames
+  // The pong to the latest ping not yet written: only the most recent ping is answered
+  // (RFC 6455 5.5.3), so a peer that pings without reading costs one frame, not a queue.
+  std::string pong_;
   std::string close_frame_;             // written last, then the socket is shut down
   asio::steady_timer close_timer_;
   std::deque<FrameRef> direct_;

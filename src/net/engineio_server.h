@@ -93,8 +93,10 @@ class EngineSession : public std::enable_shared_from_this<EngineSession> {
   const std::string& remote_address() const { return remote_; }
   bool is_open() const { return open_; }
 
-  // Queues a packet. False if the session is closed, or if this update found the queue past
-  // its hard limit: the session is then closed as a slow consumer.
+  // Queues a packet. False if the session is closed, or if this packet found the queue past
+  // its hard limit: what is queued is then dropped and the session is closed as a slow
+  // consumer right after the current handler (never from inside send(), so a caller walking
+  // clients or rooms is not pulled out from under itself); until then nothing more is queued.
   bool send(const FrameRef& frame);
   // Closes the session (packets still queued are dropped and counted).
   void close(std::string_view reason);
@@ -123,6 +125,7 @@ class EngineSession : public std::enable_shared_from_this<EngineSession> {
   std::string remote_;
   Transport transport_;
   bool open_ = true;
+  bool overflowed_ = false;  // past the hard limit: closing as a slow consumer
   bool dirty_ = false;
   SendQueue queue_;
 

@@ -113,7 +113,7 @@ EngineSession::EngineSession(std::shared_ptr<EngineCore> core, std::string sid,
 EngineSession::~EngineSession() = default;
 
 bool EngineSession::send(const FrameRef& frame) {
-  if (!open_) return false;
+  if (!open_ || overflowed_) return false;
   switch (queue_.push(frame)) {
     case SendQueue::Push::kQueued:
       break;
@@ -125,7 +125,11 @@ bool EngineSession::send(const FrameRef& frame) {
         spdlog::warn("socket.io: closing {} ({}): {} bytes queued, client not reading",
                      sid_, remote_, queue_.pending_bytes());
       }
-      close("slow consumer");
+      // Replies and pongs can overflow too, from inside an event handler or a broadcast:
+      // free the memory now, close once the caller is done.
+      overflowed_ = true;
+      if (const auto dropped = queue_.clear()) core_->m_dropped.inc(dropped);
+      asio::post(core_->executor, [self = shared_from_this()] { self->close("slow consumer"); });
       return false;
   }
   core_->m_messages_out.inc();

@@ -97,7 +97,7 @@ std::size_t Rooms::broadcast(RoomId room, const FrameRef& frame) {
         m_dropped_.inc();
       }
     } else {
-      // May close a slow session, which leaves its rooms: tombstoned, see leave().
+      // A session past its limit is closed after this broadcast (EngineSession::send).
       m.client->send(frame);
     }
     ++n;

@@ -14,6 +14,11 @@ void SendQueue::index_pending() {
   }
 }
 
+bool SendQueue::over_limit() const {
+  // One frame alone is never too much: the client is not behind, the frame is just large.
+  return bytes_ > limits_.max_bytes && frames_.size() > 1;
+}
+
 SendQueue::Push SendQueue::push(FrameRef frame) {
   const std::uint64_t key = frame->meta().conflate_key;
   if (congested_ && key != 0) {
@@ -23,7 +28,7 @@ SendQueue::Push SendQueue::push(FrameRef frame) {
       bytes_ += frame->size();
       slot = std::move(frame);
       ++conflated_;
-      return bytes_ > limits_.max_bytes ? Push::kOverLimit : Push::kConflated;
+      return over_limit() ? Push::kOverLimit : Push::kConflated;
     }
   }
   bytes_ += frame->size();
@@ -40,8 +45,7 @@ SendQueue::Push SendQueue::push(FrameRef frame) {
       latest_.clear();
     }
   }
-  if (key != 0 && bytes_ > limits_.max_bytes) return Push::kOverLimit;
-  return Push::kQueued;
+  return over_limit() ? Push::kOverLimit : Push::kQueued;
 }
 
 void SendQueue::take(std::vector<FrameRef>& out, std::size_t max_frames, std::size_t max_bytes) {

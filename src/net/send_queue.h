@@ -8,8 +8,10 @@
 //     counted. Other frames (replies, snapshots, pings) are always kept, and each is a
 //     barrier: an update only replaces one queued after the latest of them, so it never
 //     overtakes a reply, a seed or a replay that was queued before it.
-//   * An update that finds more than `max_bytes` pending returns kOverLimit: the caller closes
-//     the session (a client that far behind is not coming back).
+//   * Any frame that leaves more than `max_bytes` pending (updates, replies, pongs alike)
+//     returns kOverLimit: the caller closes the session (a client that far behind is not
+//     coming back, and one that keeps asking without reading must not grow the server's
+//     memory). A single frame alone in the queue is never over the limit.
 // Congestion ends when the backlog drains below half the conflation threshold.
 //
 // Frames handed to a writer with take() are no longer pending and are never replaced.
@@ -54,6 +56,7 @@ class SendQueue {
 
  private:
   void index_pending();
+  bool over_limit() const;
 
   SendQueueLimits limits_;
   std::deque<FrameRef> frames_;

@@ -105,20 +105,33 @@ TEST(SendQueue, TheBarrierHoldsWhenCongestionStartsAfterTheReply) {
   EXPECT_EQ(q.conflated(), 1u);
 }
 
-TEST(SendQueue, AnUpdatePastTheHardLimitAsksForADisconnectButRepliesDoNot) {
+TEST(SendQueue, AnyFramePastTheHardLimitAsksForADisconnect) {
+  // Replies, errors and pongs count as much as updates: a client that sends requests or pings
+  // but does not read cannot grow the queue past the limit.
   SendQueue q({100, 1000});
+  for (int i = 0; i < 9; ++i) EXPECT_EQ(q.push(reply()), SendQueue::Push::kQueued);
+  EXPECT_EQ(q.push(reply()), SendQueue::Push::kQueued);  // 1000 bytes: at the limit
+  EXPECT_EQ(q.push(reply(3)), SendQueue::Push::kOverLimit);
+  EXPECT_EQ(q.clear(), 0u);
+  // Updates too, also when one merges into a pending one: the backlog is what counts.
   for (int i = 0; i < 10; ++i) q.push(update(static_cast<std::uint64_t>(i + 1), 1));
-  EXPECT_EQ(q.push(reply(500)), SendQueue::Push::kQueued);
   EXPECT_EQ(q.push(update(99, 1)), SendQueue::Push::kOverLimit);
   EXPECT_EQ(q.clear(), 11u);
-  EXPECT_TRUE(q.empty());
-  // Also when the update merges into a pending one: the backlog is what counts.
-  q.push(reply(2000));
-  for (int i = 0; i < 3; ++i) q.push(update(1, 1));
-  EXPECT_EQ(q.push(update(1, 2)), SendQueue::Push::kOverLimit);
-  EXPECT_EQ(q.clear(), 1u);
+  for (int i = 0; i < 3; ++i) q.push(update(static_cast<std::uint64_t>(i + 1), 1));
+  q.push(reply(600));
+  q.push(update(1, 2));  // 1000 bytes, congested
+  EXPECT_EQ(q.push(update(1, 3, 200)), SendQueue::Push::kOverLimit);  // merged: 1100
+  EXPECT_EQ(q.clear(), 4u);
   EXPECT_TRUE(q.empty());
   EXPECT_EQ(q.pending_bytes(), 0u);
+}
+
+TEST(SendQueue, OneFrameLargerThanTheLimitIsSentToAClientThatIsNotBehind) {
+  SendQueue q({100, 1000});
+  EXPECT_EQ(q.push(reply(5000)), SendQueue::Push::kQueued);  // nothing else pending
+  EXPECT_EQ(q.push(reply()), SendQueue::Push::kOverLimit);   // behind it: over the limit
+  q.clear();
+  EXPECT_EQ(q.push(update(1, 1, 5000)), SendQueue::Push::kQueued);
 }
 
 TEST(SendQueue, TakeRespectsFrameAndByteBudgets) {

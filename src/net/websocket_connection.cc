@@ -99,7 +99,7 @@ void WsConnection::handle(ws::Message& m) {
       on_engine_packet(m.data, true);
       break;
     case ws::Message::Kind::kPing:
-      direct_raw_.push_back(ws::encode_frame(ws::Opcode::kPong, m.data));
+      pong_ = ws::encode_frame(ws::Opcode::kPong, m.data);
       write_more();
       break;
     case ws::Message::Kind::kPong:
@@ -122,7 +122,8 @@ void WsConnection::on_engine_packet(std::string_view data, bool binary) {
     return;
   }
   if (!binary && data == "2probe") {
-    direct_.push_back(Frame::make("3probe"));
+    // One answer pending is enough, however often a client that does not read asks.
+    if (direct_.empty()) direct_.push_back(Frame::make("3probe"));
     write_more();
     // From now on a GET is answered at once, so the client can pause polling.
     s.probed_ = true;
@@ -157,10 +158,7 @@ void WsConnection::write_more() {
   inflight_.clear();
   buffers_.clear();
   inflight_raw_.clear();
-  while (!direct_raw_.empty()) {
-    inflight_raw_.append(direct_raw_.front());
-    direct_raw_.pop_front();
-  }
+  inflight_raw_.swap(pong_);
   while (!direct_.empty()) {
     inflight_.push_back(std::move(direct_.front()));
     direct_.pop_front();
@@ -226,7 +224,7 @@ void WsConnection::shutdown() {
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
   direct_.clear();
-  direct_raw_.clear();
+  pong_.clear();
 }
 
 }  // namespace quflx::net

@@ -10,7 +10,7 @@ let redis, q;
 before(async () => {
   redis = await Redis.start();
   q = await Quflx.serve(['--redis-url', redis.url, '--sim-assets', 'EURUSD_otc', '--sim-rate', '2000',
-    '--client-conflate-bytes', '16384', '--client-max-bytes', '262144', '--client-rate-limit', '1000']);
+    '--client-conflate-bytes', '16384', '--client-max-bytes', '1048576', '--client-rate-limit', '1000']);
   // 200 candles in the cache: a ~30 KB reply, to fill a paused client's socket buffers fast.
   const c = await connect(q.url, { transports: ['websocket'] });
   const data = Array.from({ length: 200 }, (_, i) => ({ timestamp: 1761350400 + 60 * i, open: 1.1, high: 1.2, low: 1.0, close: 1.15, volume: i }));
@@ -37,15 +37,28 @@ async function pileUpReplies(c, n) {
     if (i % 20 === 19) await sleep(20);  // stay within the per-client queue of pending events
   }
 }
+const conflated = async () => metric(await metrics(q.url), 'quflx_socketio_updates_conflated_total');
+// Pauses `c` and fills its socket buffers with ~30 KB replies, one request at a time, until
+// the server merges its updates (its writer is then stuck behind a full socket), then waits
+// for `merges` merges without sending more: the backlog, replies included, stays far below
+// --client-max-bytes. Returns how many requests were sent (acks 100..).
+async function pauseUntilCongested(c, merges) {
+  const before_ = await conflated();
+  c.ws._socket.pause();
+  let sent = 0;
+  await waitFor(async () => {
+    if (await conflated() >= before_ + 20) return true;
+    if (sent < 300) c.send(`42${100 + sent++}["get_cached_historical_data",{"asset":"BIG_otc","timeframe":"1m"}]`);
+    return false;
+  }, { what: 'the first merges', timeoutMs: 20000, intervalMs: 5 });
+  await waitFor(async () => await conflated() >= before_ + merges, { what: 'conflation', timeoutMs: 20000 });
+  return sent;
+}
 
 test('a paused client is conflated, keeps its replies, and others are untouched', async () => {
   const { c: good, sub: goodSub } = await subscribed();
   const { c: slow } = await subscribed();
-  const before_ = metric(await metrics(q.url), 'quflx_socketio_updates_conflated_total');
-  slow.ws._socket.pause();
-  await pileUpReplies(slow, 100);
-  await waitFor(async () => metric(await metrics(q.url), 'quflx_socketio_updates_conflated_total') > before_ + 200,
-    { what: 'conflation', timeoutMs: 15000 });
+  const requests = await pauseUntilCongested(slow, 200);
   // The client that keeps reading got every seq meanwhile. (Checked before the slow one
   // resumes: both run in this one process, and its backlog would starve the other.)
   const g = seqs(good);
@@ -56,8 +69,8 @@ test('a paused client is conflated, keeps its replies, and others are untouched'
   // Every request is answered exactly once (a reply, or rate_limited when too many waited).
   const ackIds = () => slow.frames.filter((f) => typeof f === 'string' && /^43\d+\[/.test(f))
     .map((f) => Number(/^43(\d+)\[/.exec(f)[1]));
-  await waitFor(() => ackIds().length >= 100, { what: 'all 100 replies' });
-  assert.deepEqual([...ackIds()].sort((x, y) => x - y), Array.from({ length: 100 }, (_, i) => 100 + i),
+  await waitFor(() => ackIds().length >= requests, { what: `all ${requests} replies` });
+  assert.deepEqual([...ackIds()].sort((x, y) => x - y), Array.from({ length: requests }, (_, i) => 100 + i),
     'no reply merged or dropped');
   const n = seqs(slow).length;
   await waitFor(() => seqs(slow).length > n + 100, { what: 'live again' });
@@ -83,5 +96,42 @@ test('past the hard limit the slow client is disconnected, and only it', async (
   await waitFor(() => seqs(good).length > n + 100, { what: 'the other client carries on' });
   const g = seqs(good);
   g.forEach((x, i) => i > 0 && assert.equal(x, g[i - 1] + 1));
+  good.close();
+});
+
+test('a client that pings without reading gets only the latest pong', async () => {
+  const { c: slow } = await subscribed();
+  const requests = await pauseUntilCongested(slow, 1000);
+  // WebSocket pings: only the latest unanswered one is answered (RFC 6455 5.5.3).
+  const pongs = [];
+  slow.ws.on('pong', (data) => pongs.push(data.toString()));
+  const pings = 1000;
+  for (let i = 0; i < pings; i++) slow.ws.ping(`p${i}`);
+  slow.ws._socket.resume();
+  const ackIds = () => slow.frames.filter((f) => typeof f === 'string' && /^43\d+\[/.test(f)).length;
+  await waitFor(() => ackIds() >= requests, { what: 'the replies' });
+  slow.send('4299["get_redis_status"]');  // written after the pong: when it is here, so is the pong
+  await slow.next((f) => f.startsWith('4399['));
+  assert.ok(pongs.length >= 1 && pongs.length < pings / 10, `${pongs.length} pongs for ${pings} pings`);
+  assert.equal(pongs.at(-1), `p${pings - 1}`);
+  slow.close();
+});
+
+test('replies and pongs count towards the hard limit: asking without reading disconnects', async () => {
+  const { c: good } = await subscribed();
+  // Subscribed to nothing: everything queued for it is replies and Engine.IO pongs.
+  const idle = await RawClient.open(q.url);
+  await idle.connectNamespace();
+  const disconnects = async () => metric(await metrics(q.url), 'quflx_socketio_disconnects_total', 'reason="slow consumer"');
+  const before_ = await disconnects();
+  idle.ws._socket.pause();
+  await pileUpReplies(idle, 200);  // ~6 MB: more than the socket buffers take
+  const data = 'x'.repeat(4096);
+  for (let i = 0; i < 400; i++) idle.send(`2${data}`);  // and 1.6 MB of pongs
+  await waitFor(async () => await disconnects() > before_, { what: 'slow consumer disconnect', timeoutMs: 15000 });
+  idle.ws._socket.resume();
+  await idle.closed;
+  const n = seqs(good).length;
+  await waitFor(() => seqs(good).length > n + 100, { what: 'the other client carries on' });
   good.close();
 });
