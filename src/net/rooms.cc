@@ -22,7 +22,7 @@ Rooms::Member* Rooms::find(SocketClient& client, RoomId room) {
 void Rooms::join(SocketClient& client, RoomId room, bool held) {
   if (find(client, room)) return;
   rooms_[room].push_back(
-      Member{&client, held ? std::make_unique<std::vector<FrameRef>>() : nullptr});
+      Member{&client, held ? std::make_unique<std::vector<FrameRef>>() : nullptr, 0});
   client.rooms_.push_back(room);
 }
 
@@ -58,11 +58,20 @@ std::size_t Rooms::release(SocketClient& client, RoomId room, std::uint64_t afte
   Member* m = find(client, room);
   if (!m || !m->held) return 0;
   auto held = std::move(m->held);  // live from here on
+  // Live frames the client has been given already (a reply or a replay up to after_seq) may
+  // still come: a writer's publication can trail the list the replay was read from.
+  m->floor = after_seq;
   std::size_t sent = 0;
+  bool above = false;
   for (const auto& f : *held) {
-    if (f->meta().seq != 0 && f->meta().seq <= after_seq) continue;
+    const auto seq = f->meta().seq;
+    if (seq != 0 && seq <= after_seq) continue;
+    above = above || seq != 0;
     client.send(f);
     ++sent;
+  }
+  if (above) {
+    if (Member* again = find(client, room)) again->floor = 0;
   }
   return sent;
 }
@@ -97,6 +106,10 @@ std::size_t Rooms::broadcast(RoomId room, const FrameRef& frame) {
         m_dropped_.inc();
       }
     } else {
+      if (m.floor != 0 && frame->meta().seq != 0) {
+        if (frame->meta().seq <= m.floor) continue;  // given already
+        m.floor = 0;  // caught up (and a numbering that restarts at 1 later is not hidden)
+      }
       // A session past its limit is closed after this broadcast (EngineSession::send).
       m.client->send(frame);
     }

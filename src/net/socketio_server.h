@@ -141,19 +141,24 @@ class Rooms {
   void leave(SocketClient& client, RoomId room);
   void leave_all(SocketClient& client);
   // Makes a held membership live, first sending the frames it collected whose seq is above
-  // `after_seq` (frames without a seq always). Returns how many were sent.
+  // `after_seq` (frames without a seq always); later broadcasts with a seq up to `after_seq`
+  // skip this member too (the client has them). Returns how many were sent.
   std::size_t release(SocketClient& client, RoomId room, std::uint64_t after_seq);
 
   bool is_member(const SocketClient& client, RoomId room) const;
   std::size_t size(RoomId room) const;
   bool empty(RoomId room) const { return size(room) == 0; }
-  // Sends `frame` to every member; returns to how many (held members collect it).
+  // Sends `frame` to every member; returns to how many (held members collect it; a member
+  // released past the frame's seq skips it).
   std::size_t broadcast(RoomId room, const FrameRef& frame);
 
  private:
   struct Member {
     SocketClient* client;
     std::unique_ptr<std::vector<FrameRef>> held;  // non-null while held
+    // Set by release(): frames with a seq up to it were given already and are skipped, until
+    // the first frame above it passes.
+    std::uint64_t floor = 0;
   };
   Member* find(SocketClient& client, RoomId room);
   void compact();
