@@ -96,8 +96,11 @@ boost::asio::awaitable<void> subscribe(EventContext& ctx) {
 boost::asio::awaitable<void> unsubscribe(EventContext& ctx) {
   auto asset = asset_arg(ctx.payload);
   if (!asset.ok()) co_return ctx.fail(asset.error());
-  ctx.deps.rooms->leave(*ctx.client, ctx.deps.live->redis_room(*asset));
-  ctx.state().redis_subscriptions.erase(*asset);
+  // Only an asset the client subscribed to has a room to leave: naming others must not make
+  // the server remember them.
+  if (ctx.state().redis_subscriptions.erase(*asset)) {
+    ctx.deps.rooms->leave(*ctx.client, ctx.deps.live->redis_room(*asset));
+  }
   ctx.reply("redis_unsubscribed", json_out::Object().str("asset", *asset).done());
   co_return;
 }

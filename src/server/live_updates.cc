@@ -56,6 +56,8 @@ constexpr std::string_view kCandlePrefix = "42[\"candle_update\",";
 constexpr auto kFollowTimeout = std::chrono::seconds(2);
 // Remote ticks held back during a gap fill, per asset; beyond this the oldest are dropped.
 constexpr std::size_t kMaxHeld = 100'000;
+// How often assets nobody wants any more are dropped (and their channels unsubscribed).
+constexpr auto kPruneInterval = std::chrono::seconds(5);
 
 }  // namespace
 
@@ -72,10 +74,19 @@ struct LiveUpdates::Asset {
   std::array<std::optional<Candle>, kTimeframeCount> relayed;
 };
 
+struct LiveUpdates::PruneTimer {
+  explicit PruneTimer(const asio::any_io_executor& ex) : timer(ex) {}
+  asio::steady_timer timer;
+};
+
 LiveUpdates::LiveUpdates(asio::any_io_executor executor, net::Rooms& rooms,
                          const TickPipeline* pipeline, TickLog* tick_log,
                          std::optional<redis::Endpoint> subscriber, MetricsRegistry& metrics)
-    : executor_(std::move(executor)), rooms_(rooms), pipeline_(pipeline), tick_log_(tick_log) {
+    : executor_(std::move(executor)),
+      rooms_(rooms),
+      pipeline_(pipeline),
+      tick_log_(tick_log),
+      prune_timer_(std::make_unique<PruneTimer>(executor_)) {
   if (subscriber) {
     subscriber_ = std::make_unique<redis::Connection>(
         executor_, redis::ConnectionOptions{.endpoint = *subscriber, .name = "subscriber"},
@@ -83,7 +94,7 @@ LiveUpdates::LiveUpdates(asio::any_io_executor executor, net::Rooms& rooms,
     subscriber_->set_push_handler([this](const redis::Reply& r) { on_push(r); });
     subscriber_->on_state_change([this](bool up) {
       for (auto& a : assets_) {
-        if (a->follow == Asset::Follow::kNone) continue;
+        if (!a || a->follow == Asset::Follow::kNone) continue;
         a->follow = Asset::Follow::kSubscribing;
         if (up) subscribe(*a);
       }
@@ -103,6 +114,15 @@ LiveUpdates::LiveUpdates(asio::any_io_executor executor, net::Rooms& rooms,
               {{"outcome", "filled"}}, static_cast<double>(stats_.gap_ticks_filled));
     w.counter("quflx_live_gap_ticks_total", "Ticks of relay gaps, by outcome",
               {{"outcome", "lost"}}, static_cast<double>(stats_.gap_ticks_lost));
+    double local = 0;
+    double relayed = 0;
+    for (const auto& a : assets_) {
+      if (a) (a->local ? local : relayed) += 1;
+    }
+    w.gauge("quflx_live_assets", "Assets this server delivers updates of, by origin",
+            {{"origin", "local"}}, local);
+    w.gauge("quflx_live_assets", "Assets this server delivers updates of, by origin",
+            {{"origin", "relayed"}}, relayed);
     w.counter("quflx_live_bad_messages_total",
               "Messages on updates:{A} that were neither a tick nor a candle update", {},
               static_cast<double>(stats_.bad_messages));
@@ -113,14 +133,50 @@ LiveUpdates::~LiveUpdates() = default;
 
 void LiveUpdates::start() {
   if (subscriber_) subscriber_->start();
+  asio::co_spawn(executor_, prune_loop(), asio::detached);
 }
 
 void LiveUpdates::stop() {
   stopped_ = true;
+  prune_timer_->timer.cancel();
   if (subscriber_) subscriber_->stop();
   for (auto& a : assets_) {
+    if (!a) continue;
     for (auto& w : a->waiters) w->cancel();
     a->waiters.clear();
+  }
+}
+
+asio::awaitable<void> LiveUpdates::prune_loop() {
+  while (!stopped_) {
+    prune_timer_->timer.expires_after(kPruneInterval);
+    auto [ec] = co_await prune_timer_->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec || stopped_) co_return;
+    prune();
+  }
+}
+
+bool LiveUpdates::wanted(const Asset& a) const {
+  if (!rooms_.empty(room_id(kTicks, a.index)) || !rooms_.empty(room_id(kRedis, a.index))) return true;
+  for (Timeframe tf : kAllTimeframes) {
+    if (!rooms_.empty(room_id(kCandles, a.index, static_cast<std::uint64_t>(tf) + 1))) return true;
+  }
+  return false;
+}
+
+void LiveUpdates::prune() {
+  for (auto& slot : assets_) {
+    if (!slot) continue;
+    const Asset& a = *slot;
+    // Kept: what this process ingests, what a client is in a room of, and what a coroutine
+    // is using (a follow() waiting for its subscription, a gap fill).
+    if (a.local || a.filling || !a.waiters.empty() || wanted(a)) continue;
+    if (a.follow != Asset::Follow::kNone && subscriber_ && subscriber_->connected()) {
+      subscriber_->send({"UNSUBSCRIBE", redis_keys::updates(a.name)});
+    }
+    by_name_.erase(a.name);
+    free_.push_back(a.index);  // its rooms are empty: the index may name another asset
+    slot.reset();
   }
 }
 
@@ -128,10 +184,17 @@ LiveUpdates::Asset& LiveUpdates::asset(std::string_view name) {
   if (auto it = by_name_.find(std::string(name)); it != by_name_.end()) return *assets_[it->second];
   auto a = std::make_unique<Asset>();
   a->name = std::string(name);
-  a->index = static_cast<std::uint32_t>(assets_.size());
+  if (free_.empty()) {
+    a->index = static_cast<std::uint32_t>(assets_.size());
+    assets_.emplace_back();
+  } else {
+    a->index = free_.back();
+    free_.pop_back();
+  }
   by_name_.emplace(a->name, a->index);
-  assets_.push_back(std::move(a));
-  return *assets_.back();
+  auto& slot = assets_[a->index];
+  slot = std::move(a);
+  return *slot;
 }
 
 const LiveUpdates::Asset* LiveUpdates::find(std::string_view name) const {
@@ -148,7 +211,7 @@ bool LiveUpdates::ingested_here(std::string_view name) const {
 std::vector<std::string> LiveUpdates::ingested_assets() const {
   std::vector<std::string> out;
   for (const auto& a : assets_) {
-    if (a->local) out.push_back(a->name);
+    if (a && a->local) out.push_back(a->name);
   }
   std::sort(out.begin(), out.end());
   return out;

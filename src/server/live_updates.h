@@ -15,7 +15,9 @@
 //
 // Channels are subscribed per asset on demand (follow()), never per client, and re-subscribed
 // after a reconnect, followed by a gap fill. An asset this process ingests is never
-// subscribed: its updates come from the pipeline.
+// subscribed: its updates come from the pipeline. Every few seconds, assets this process does
+// not ingest and no client is in a room of are dropped and their channels unsubscribed, so
+// clients naming ever new assets cannot grow the server or its subscriptions.
 //
 // Rooms: ticks_room(A) gets `tick_update`, redis_room(A) gets `redis_update {data: tick}`,
 // candles_room(A, TF) gets `candle_update`. Live frames carry a conflate key (per asset for
@@ -100,6 +102,7 @@ class LiveUpdates final : public IngestSink {
 
  private:
   struct Asset;
+  struct PruneTimer;
   Asset& asset(std::string_view name);
   const Asset* find(std::string_view name) const;
 
@@ -111,17 +114,22 @@ class LiveUpdates final : public IngestSink {
   void subscribe(Asset& a);
   void start_fill(Asset& a);
   boost::asio::awaitable<void> fill(std::uint32_t index);
+  boost::asio::awaitable<void> prune_loop();
+  bool wanted(const Asset& a) const;
+  void prune();
 
   boost::asio::any_io_executor executor_;
   net::Rooms& rooms_;
   const TickPipeline* pipeline_;
   TickLog* tick_log_;
   std::unique_ptr<redis::Connection> subscriber_;
-  std::vector<std::unique_ptr<Asset>> assets_;
+  std::vector<std::unique_ptr<Asset>> assets_;  // by index; null: a free slot
+  std::vector<std::uint32_t> free_;              // free indexes, reused by new assets
   std::unordered_map<std::string, std::uint32_t> by_name_;
   std::vector<std::uint32_t> by_pipeline_id_;  // pipeline AssetId -> index + 1 (0: unknown)
   LiveUpdatesStats stats_;
   LogLimiter log_;
+  std::unique_ptr<PruneTimer> prune_timer_;
   bool stopped_ = false;
 };
 

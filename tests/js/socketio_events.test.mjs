@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis, Quflx, sleep, waitFor } from './harness.mjs';
-import { connect, request } from './sio.mjs';
+import { connect, request, metrics, metric } from './sio.mjs';
 
 let redis, q;
 before(async () => {
@@ -132,6 +132,35 @@ test('a well-formed asset nobody produces yet is valid: seq 0, an empty seed', a
   assert.equal(h.data.source, 'cache_miss');
   assert.deepEqual(h.data.candles, []);
   c.close();
+});
+
+test('assets no client wants any more are forgotten and their Redis channels unsubscribed', async () => {
+  const channels = async () => (await redis.cli('PUBSUB', 'CHANNELS', 'updates:{GONE*')).split('\n').filter(Boolean).sort();
+  const relayed = async () => {
+    const m = await metrics(q.url);
+    assert.ok('quflx_live_assets{origin="relayed"}' in m);
+    return metric(m, 'quflx_live_assets', 'origin="relayed"');
+  };
+  const a = await connect(q.url, ws);
+  const b = await connect(q.url, ws);
+  // Unsubscribing from assets never subscribed to makes the server remember nothing.
+  const before_ = await relayed();
+  for (let i = 0; i < 10; i++) await a.socket.emitWithAck('unsubscribe_redis_updates', { asset: `NEVER_${i}` });
+  assert.ok(await relayed() <= before_);
+
+  for (let i = 0; i < 5; i++) await a.socket.emitWithAck('subscribe_redis_updates', { asset: `GONE_${i}` });
+  await a.socket.emitWithAck('subscribe_redis_updates', { asset: 'GONE_KEEP' });
+  await b.socket.emitWithAck('start_stream', { asset: 'GONE_STREAM' });
+  assert.equal((await channels()).length, 7);
+  for (let i = 0; i < 5; i++) await a.socket.emitWithAck('unsubscribe_redis_updates', { asset: `GONE_${i}` });
+  b.close();
+  await waitFor(async () => (await channels()).join() === 'updates:{GONE_KEEP}',
+    { what: 'the unwanted channels unsubscribed', timeoutMs: 20000, intervalMs: 200 });
+  // The asset still wanted is still relayed.
+  await redis.cli('PUBLISH', 'updates:{GONE_KEEP}',
+    '{"type":"tick","asset":"GONE_KEEP","price":1.5,"timestamp":1756869696.775,"seq":1}');
+  assert.equal((await a.next('redis_update')).data.data.asset, 'GONE_KEEP');
+  a.close();
 });
 
 test('get_cached_historical_data answers from the cache, cache_miss otherwise', async () => {
