@@ -70,6 +70,10 @@ struct LiveUpdates::Asset {
   enum class Follow { kNone, kSubscribing, kSubscribed } follow = Follow::kNone;
   std::vector<std::shared_ptr<asio::steady_timer>> waiters;
   bool filling = false;
+  // Last looked up by name (a request's follow() or room): a handler that has just been
+  // resumed from follow() and is about to join a room is not yet "wanted", so prune() spares
+  // what was asked for within its interval.
+  std::chrono::steady_clock::time_point touched{};
   std::vector<std::pair<std::uint64_t, std::string>> held;
   std::array<std::optional<Candle>, kTimeframeCount> relayed;
 };
@@ -171,6 +175,7 @@ void LiveUpdates::prune() {
     // Kept: what this process ingests, what a client is in a room of, and what a coroutine
     // is using (a follow() waiting for its subscription, a gap fill).
     if (a.local || a.filling || !a.waiters.empty() || wanted(a)) continue;
+    if (std::chrono::steady_clock::now() - a.touched < kPruneInterval) continue;
     if (a.follow != Asset::Follow::kNone && subscriber_ && subscriber_->connected()) {
       subscriber_->send({"UNSUBSCRIBE", redis_keys::updates(a.name)});
     }
@@ -181,9 +186,14 @@ void LiveUpdates::prune() {
 }
 
 LiveUpdates::Asset& LiveUpdates::asset(std::string_view name) {
-  if (auto it = by_name_.find(std::string(name)); it != by_name_.end()) return *assets_[it->second];
+  if (auto it = by_name_.find(std::string(name)); it != by_name_.end()) {
+    Asset& found = *assets_[it->second];
+    found.touched = std::chrono::steady_clock::now();
+    return found;
+  }
   auto a = std::make_unique<Asset>();
   a->name = std::string(name);
+  a->touched = std::chrono::steady_clock::now();
   if (free_.empty()) {
     a->index = static_cast<std::uint32_t>(assets_.size());
     assets_.emplace_back();
