@@ -1,13 +1,46 @@
 #include "store/redis/resp_reader.h"
 
+#include <string>
 #include <string_view>
 
 #include "common/check.h"
 
 namespace quflx::redis {
 
+namespace {
+
+// hiredis allocates an array's element pointers from the length on the wire, before any
+// element arrives: a dozen bytes of a broken (or hostile) server's reply could ask for
+// gigabytes (found by fuzz_resp). No reply this server asks for comes near this bound.
+constexpr int kMaxArrayElements = 1 << 20;
+
+void* (*g_default_create_array)(const redisReadTask*, int) = nullptr;
+
+void* bounded_create_array(const redisReadTask* task, int elements) {
+  if (elements > kMaxArrayElements) {
+    *static_cast<bool*>(task->privdata) = true;
+    return nullptr;  // hiredis stops with an error
+  }
+  return g_default_create_array(task, elements);
+}
+
+// hiredis's own functions with createArray bounded.
+redisReplyObjectFunctions* bounded_functions(const redisReplyObjectFunctions* defaults) {
+  static redisReplyObjectFunctions functions = [&] {
+    g_default_create_array = defaults->createArray;
+    redisReplyObjectFunctions f = *defaults;
+    f.createArray = bounded_create_array;
+    return f;
+  }();
+  return &functions;
+}
+
+}  // namespace
+
 RespReader::RespReader() : reader_(redisReaderCreate()) {
   QUFLX_CHECK(reader_ != nullptr, "redisReaderCreate failed (out of memory)");
+  reader_->fn = bounded_functions(reader_->fn);
+  reader_->privdata = &too_large_;
 }
 
 RespReader::~RespReader() { redisReaderFree(reader_); }
@@ -25,7 +58,9 @@ RawReply RespReader::next() {
   if (failed()) return nullptr;
   void* obj = nullptr;
   if (redisReaderGetReply(reader_, &obj) != REDIS_OK) {
-    error_ = std::string("protocol error: ") + reader_->errstr;
+    error_ = too_large_ ? "protocol error: an array of more than " +
+                              std::to_string(kMaxArrayElements) + " elements"
+                        : std::string("protocol error: ") + reader_->errstr;
     return nullptr;
   }
   return RawReply(static_cast<redisReply*>(obj));

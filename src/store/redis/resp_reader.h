@@ -34,6 +34,7 @@ class RespReader {
  private:
   redisReader* reader_;
   std::string error_;
+  bool too_large_ = false;  // set by the bounded array allocation (through privdata)
 };
 
 // Converts hiredis's parse tree into plain values.

@@ -47,5 +47,22 @@ TEST(RespReader, AProtocolErrorIsReportedNotThrown) {
   EXPECT_FALSE(r.feed("+OK\r\n", 5));
 }
 
+TEST(RespReader, AnArrayLengthBeyondTheBoundIsAnErrorNotAnAllocation) {
+  // A dozen bytes asking hiredis for 2.6 GB of element pointers (found by fuzz_resp).
+  RespReader r;
+  const std::string wire = "*333333333\r\n";
+  r.feed(wire.data(), wire.size());
+  EXPECT_FALSE(r.next());
+  ASSERT_TRUE(r.failed());
+  EXPECT_NE(r.error().find("more than"), std::string::npos) << r.error();
+  // Inside the bound, arrays parse as before.
+  RespReader ok;
+  const std::string small = "*2\r\n:1\r\n:2\r\n";
+  ok.feed(small.data(), small.size());
+  auto reply = ok.next();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(to_reply(reply.get()).elements.size(), 2u);
+}
+
 }  // namespace
 }  // namespace quflx::redis
