@@ -3,7 +3,7 @@
 // the hard limit, and changes nothing for a client that keeps up.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis, Quflx, sleep, waitFor } from './harness.mjs';
+import { Redis, Quflx, waitFor } from './harness.mjs';
 import { RawClient, connect, request, metrics, metric } from './sio.mjs';
 
 let redis, q;
@@ -30,14 +30,27 @@ async function subscribed() {
   return { c, sub };
 }
 const seqs = (c) => c.events().filter((e) => e[0] === 'redis_update').map((e) => e[1].data.seq);
-// Requests with acks 100.., each answered with ~30 KB.
-async function pileUpReplies(c, n) {
-  for (let i = 0; i < n; i++) {
-    c.send(`42${100 + i}["get_cached_historical_data",{"asset":"BIG_otc","timeframe":"1m"}]`);
-    if (i % 20 === 19) await sleep(20);  // stay within the per-client queue of pending events
-  }
-}
 const conflated = async () => metric(await metrics(q.url), 'quflx_socketio_updates_conflated_total');
+const slowDisconnects = async () => metric(await metrics(q.url), 'quflx_socketio_disconnects_total', 'reason="slow consumer"');
+// Sends `c` (paused) requests answered with ~30 KB each (acks 100..), and with `ping` also
+// an Engine.IO ping of 4 KB each (answered by a pong as large), one at a time, until the
+// server disconnects a slow consumer. One at a time, paced by a look at /metrics: a burst
+// would overflow the client's queue of waiting events, and what is refused as rate_limited
+// is answered with a few bytes, not 30 KB (a slow, sanitized server made fixed bursts fall
+// short of the limit). Gives up after 2,000 requests (~60 MB).
+async function askUntilDisconnected(c, { ping = false } = {}) {
+  const before_ = await slowDisconnects();
+  const data = 'x'.repeat(4096);
+  let sent = 0;
+  await waitFor(async () => {
+    if (await slowDisconnects() > before_) return true;
+    if (sent < 2000) {
+      c.send(`42${100 + sent++}["get_cached_historical_data",{"asset":"BIG_otc","timeframe":"1m"}]`);
+      if (ping) c.send(`2${data}`);
+    }
+    return false;
+  }, { what: 'slow consumer disconnect', timeoutMs: 60000, intervalMs: 1 });
+}
 // Pauses `c` and fills its socket buffers with ~30 KB replies, one request at a time, until
 // the server merges its updates (its writer is then stuck behind a full socket), then waits
 // for `merges` merges without sending more: the backlog, replies included, stays far below
@@ -86,9 +99,7 @@ test('past the hard limit the slow client is disconnected, and only it', async (
   const { c: good } = await subscribed();
   const { c: slow } = await subscribed();
   slow.ws._socket.pause();
-  await pileUpReplies(slow, 400);  // ~12 MB: more than the socket buffers and the hard limit
-  await waitFor(async () => metric(await metrics(q.url), 'quflx_socketio_disconnects_total', 'reason="slow consumer"') >= 1,
-    { what: 'slow consumer disconnect', timeoutMs: 15000 });
+  await askUntilDisconnected(slow);  // past the socket buffers and the hard limit
   assert.ok(metric(await metrics(q.url), 'quflx_socketio_updates_dropped_total') > 0);
   slow.ws._socket.resume();
   await slow.closed;
@@ -122,13 +133,8 @@ test('replies and pongs count towards the hard limit: asking without reading dis
   // Subscribed to nothing: everything queued for it is replies and Engine.IO pongs.
   const idle = await RawClient.open(q.url);
   await idle.connectNamespace();
-  const disconnects = async () => metric(await metrics(q.url), 'quflx_socketio_disconnects_total', 'reason="slow consumer"');
-  const before_ = await disconnects();
   idle.ws._socket.pause();
-  await pileUpReplies(idle, 200);  // ~6 MB: more than the socket buffers take
-  const data = 'x'.repeat(4096);
-  for (let i = 0; i < 400; i++) idle.send(`2${data}`);  // and 1.6 MB of pongs
-  await waitFor(async () => await disconnects() > before_, { what: 'slow consumer disconnect', timeoutMs: 15000 });
+  await askUntilDisconnected(idle, { ping: true });
   idle.ws._socket.resume();
   await idle.closed;
   const n = seqs(good).length;
