@@ -123,13 +123,37 @@ export class Postgres {
     const log = join(pg.dir, 'postgres.log');
     closeSync(openSync(log, 'a'));
     if (pg.user.uid !== undefined) chownSync(log, pg.user.uid, pg.user.gid);
-    const fd = openSync(log, 'a');
-    // fsync off: these tests check the server's durability, not PostgreSQL's.
-    pg.proc = spawn(`${pg.bin}/postgres`, ['-D', join(pg.dir, 'data'), '-p', String(pg.port), '-k', pg.dir,
-      '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'], { stdio: ['ignore', fd, fd], ...pg.user });
-    closeSync(fd);
-    pg.exited = new Promise((res) => pg.proc.on('exit', res));
-    await waitFor(async () => (await pg.psql('postgres', 'SELECT 1')).trim() === '1', { what: 'postgres', timeoutMs: 30000 });
+    // The free port may be taken by someone else before postgres binds it: then it exits at
+    // once, and it is tried again on another port.
+    for (let attempt = 1; ; attempt++) {
+      const fd = openSync(log, 'a');
+      // fsync off: these tests check the server's durability, not PostgreSQL's.
+      pg.proc = spawn(`${pg.bin}/postgres`, ['-D', join(pg.dir, 'data'), '-p', String(pg.port), '-k', pg.dir,
+        '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'], { stdio: ['ignore', fd, fd], ...pg.user });
+      closeSync(fd);
+      pg.exited = new Promise((res) => pg.proc.on('exit', res));
+      const exited = () => pg.proc.exitCode !== null || pg.proc.signalCode !== null;
+      let state;
+      try {
+        // Generous: a loaded machine (sanitizer builds, other test processes) starts it slowly.
+        state = await waitFor(async () => {
+          if (exited()) return 'exited';
+          return (await pg.psql('postgres', 'SELECT 1')).trim() === '1' ? 'up' : false;
+        }, { what: 'postgres', timeoutMs: 90000, intervalMs: 100 });
+      } catch (e) {
+        pg.proc.kill('SIGQUIT');
+        await pg.exited;
+        state = e;
+      }
+      if (state === 'up') break;
+      if (state === 'exited' && attempt < 3) {
+        pg.port = await freePort();
+        continue;
+      }
+      const tail = readFileSync(log, 'utf8').split('\n').slice(-20).join('\n');
+      rmSync(pg.dir, { recursive: true, force: true });
+      throw new Error(`${state === 'exited' ? 'postgres exited' : state.message}\npostgres log:\n${tail}`);
+    }
     await pg.psql('postgres', 'CREATE DATABASE quflx');
     return pg;
   }

@@ -13,10 +13,11 @@ const assets = ['EURUSD_otc', 'BTCUSD', '#AAPL_otc'];
 
 test('every tick a socket.io client received is stored once, as it was received', async () => {
   const redis = await Redis.start(['--appendonly', 'yes', '--appendfsync', 'everysec']);
-  const pg = await Postgres.start();
-  const q = await Quflx.serve(['--redis-url', redis.url, '--database-url', pg.url,
-    '--sim-assets', assets.join(','), '--sim-rate', '300', '--batch-interval', '0.3']);
-  try {
+  let pg, q;
+  try {  // everything started is stopped, also when a later start fails
+    pg = await Postgres.start();
+    q = await Quflx.serve(['--redis-url', redis.url, '--database-url', pg.url,
+      '--sim-assets', assets.join(','), '--sim-rate', '300', '--batch-interval', '0.3']);
     const c = await connect(q.url, { transports: ['websocket'] });
     for (const asset of assets) await request(c, 'start_stream', { asset, timeframe: '1s' }, 'stream_started');
     const ticks = () => c.named('tick_update').length;
@@ -63,8 +64,8 @@ test('every tick a socket.io client received is stored once, as it was received'
       assert.equal(max, count, `${asset}: a gap`);
     }
   } finally {
-    await q.cleanup();
-    await pg.stop();
+    await q?.cleanup();
+    await pg?.stop();
     await redis.stop();
   }
 });

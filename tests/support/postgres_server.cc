@@ -69,7 +69,8 @@ void PostgresServer::start() {
                           o);
   const std::string conninfo = "host=127.0.0.1 port=" + std::to_string(port_) +
                                " user=postgres dbname=postgres connect_timeout=2";
-  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  // Generous: a loaded machine (sanitizer builds, parallel tests) can start it slowly.
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(90);
   while (std::chrono::steady_clock::now() < end) {
     if (PQping(conninfo.c_str()) == PQPING_OK) return;
     if (!process_.running()) break;
