@@ -30,7 +30,8 @@ test('cdp feed: captures a page\'s socket through DevTools and survives a reload
   const chrome = spawn('/usr/bin/chromium', ['--headless', '--no-sandbox', '--disable-gpu',
     '--disable-background-networking', `--remote-debugging-port=${debugPort}`,
     '--remote-debugging-address=127.0.0.1', `--user-data-dir=${profile}`, up.pageUrl],
-  { stdio: 'ignore' });
+  { stdio: 'ignore', detached: true });  // its own process group: its helpers are stopped with it
+  const chromeExited = new Promise((r) => chrome.once('exit', r));
   let q;
   let timer;
   try {
@@ -71,10 +72,13 @@ test('cdp feed: captures a page\'s socket through DevTools and survives a reload
   } finally {
     clearInterval(timer);
     if (q) await q.cleanup();
-    chrome.kill('SIGKILL');
-    await new Promise((r) => chrome.once('exit', r));
-    rmSync(profile, { recursive: true, force: true });
+    try {
+      process.kill(-chrome.pid, 'SIGKILL');  // the browser and its renderer, GPU and zygote processes
+    } catch { /* already gone */ }
+    await chromeExited;
     await up.stop();
     await redis.stop();
+    // Last, and patient: a helper process may still be writing into the profile for a moment.
+    rmSync(profile, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
   }
 });
