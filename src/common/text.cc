@@ -117,4 +117,12 @@ bool base64_decode(std::string_view in, std::string& out) {
   return true;
 }
 
+std::string to_lower_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
 }  // namespace quflx::text

@@ -41,5 +41,11 @@ TEST(Base64, RejectsMalformedInput) {
   }
 }
 
+TEST(Text, LowersAsciiOnly) {
+  EXPECT_EQ(to_lower_ascii("Content-Type"), "content-type");
+  EXPECT_EQ(to_lower_ascii("HTTP://LocalHost:3001"), "http://localhost:3001");
+  EXPECT_EQ(to_lower_ascii("\xC3\x89T\xC3\x89"), "\xC3\x89t\xC3\x89");  // UTF-8 bytes untouched
+}
+
 }  // namespace
 }  // namespace quflx::text

@@ -11,6 +11,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 
+#include "common/text.h"
 #include "net/engineio_internal.h"
 #include "net/http_upgrade.h"
 #include "protocol/engineio.h"
@@ -41,11 +42,11 @@ bool origin_allowed(const EngineOptions& o, std::optional<std::string_view> orig
                     std::optional<std::string_view> host) {
   if (!origin) return true;
   for (const auto& allowed : o.allowed_origins) {
-    if (allowed == "*" || to_lower_ascii(allowed) == to_lower_ascii(*origin)) return true;
+    if (allowed == "*" || text::to_lower_ascii(allowed) == text::to_lower_ascii(*origin)) return true;
   }
-  const std::string authority = to_lower_ascii(origin_authority(*origin));
+  const std::string authority = text::to_lower_ascii(origin_authority(*origin));
   if (authority.empty()) return false;
-  if (host && authority == to_lower_ascii(*host)) return true;  // same origin
+  if (host && authority == text::to_lower_ascii(*host)) return true;  // same origin
   const auto h = host_of(authority);
   return h == "localhost" || h == "127.0.0.1" || h == "[::1]";
 }

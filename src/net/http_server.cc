@@ -14,6 +14,7 @@
 #include <map>
 
 #include "common/log.h"
+#include "common/text.h"
 #include "net/http_upgrade.h"
 
 namespace quflx::net {
@@ -37,7 +38,7 @@ HttpRequest to_request(const http::request<http::string_body>& req, const std::s
   if (q != std::string_view::npos) r.query = std::string(target.substr(q + 1));
   r.body = req.body();
   for (const auto& field : req) {
-    r.headers.emplace_back(to_lower_ascii(field.name_string()), std::string(field.value()));
+    r.headers.emplace_back(text::to_lower_ascii(field.name_string()), std::string(field.value()));
   }
   r.remote_address = remote;
   return r;

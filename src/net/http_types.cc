@@ -78,12 +78,4 @@ HttpResponse HttpResponse::error(int status, ErrorCode code, std::string_view me
   return json(status, std::move(body));
 }
 
-std::string to_lower_ascii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 }  // namespace quflx::net

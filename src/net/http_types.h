@@ -37,9 +37,6 @@ struct HttpResponse {
   static HttpResponse error(int status, ErrorCode code, std::string_view message);
 };
 
-// ASCII lower case (header names, origins).
-std::string to_lower_ascii(std::string_view s);
-
 // Percent-decodes `s`; '+' becomes a space when `plus_is_space`. Invalid escapes are kept
 // as they are.
 std::string percent_decode(std::string_view s, bool plus_is_space);

@@ -8,6 +8,8 @@
 #include <string>
 #include <system_error>
 
+#include "common/text.h"
+
 namespace quflx {
 namespace {
 
@@ -34,14 +36,6 @@ std::size_t split(std::string_view line, std::array<std::string_view, kMaxColumn
     if (comma == std::string_view::npos) return n;
     line.remove_prefix(comma + 1);
   }
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 Result<double> number_field(std::string_view text, const char* column) {
@@ -80,7 +74,7 @@ Result<CsvLayout> parse_csv_header(std::string_view line) {
   CsvLayout l;
   l.columns = n;
   for (std::size_t i = 0; i < n; ++i) {
-    const std::string name = lower(f[i]);
+    const std::string name = text::to_lower_ascii(f[i]);
     int* slot = nullptr;
     if (name == "timestamp" || name == "time" || name == "date" || name == "datetime") {
       slot = &l.timestamp;
