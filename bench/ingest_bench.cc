@@ -19,7 +19,7 @@
 
 #include "feed/random_walk.h"
 #include "feed/sim_feed.h"
-#include "server/tick_pipeline.h"
+#include "pipeline/tick_pipeline.h"
 #include "store/redis/connection.h"
 #include "store/redis_tick_writer.h"
 

@@ -33,7 +33,7 @@
 
 #include "feed/random_walk.h"
 #include "server/history_service.h"
-#include "server/tick_pipeline.h"
+#include "pipeline/tick_pipeline.h"
 #include "store/candle_store.h"
 #include "store/pg/candle_rows.h"
 #include "store/pg/connection.h"

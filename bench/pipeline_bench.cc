@@ -4,7 +4,7 @@
 #include <benchmark/benchmark.h>
 
 #include "feed/random_walk.h"
-#include "server/tick_pipeline.h"
+#include "pipeline/tick_pipeline.h"
 
 namespace quflx {
 namespace {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "core/candle.h"
@@ -15,6 +16,13 @@
 namespace quflx {
 
 using FeedId = std::uint32_t;
+
+// How a feed identifies itself to the pipeline, once, before its first tick.
+struct FeedRegistration {
+  std::string name;
+  bool replay_clock = false;  // the feed's data time is its clock (CSV replay)
+  Micros clock_offset{0};     // subtracted from every timestamp of the feed
+};
 
 // History payloads (SPEC §2): bars and ticks of one asset from a feed's history event, in the
 // feed's own clock (before its clock offset), bucketed by the payload's own period. They seed
@@ -39,6 +47,8 @@ struct HistorySeed {
 class TickIngest {
  public:
   virtual ~TickIngest() = default;
+  // Gives a feed its id (for metrics per feed, its clock and its clock offset).
+  virtual FeedId register_feed(FeedRegistration feed) = 0;
   // Accepts what is valid, counts and skips the rest; returns how many were accepted.
   virtual std::size_t ingest(FeedId feed, std::span<const RawTick> ticks) = 0;
   // For feeds with their own event clock (replays): the feed's time has reached `now`, so bars

@@ -18,6 +18,7 @@ class RecordingIngest final : public TickIngest {
     double price;
     UtcMicros time;
   };
+  FeedId register_feed(FeedRegistration) override { return 0; }
   std::size_t ingest(FeedId, std::span<const RawTick> ticks) override {
     ++calls;
     for (const auto& t : ticks) recs.push_back({std::string(t.asset), t.price, t.time});

@@ -11,7 +11,7 @@
 
 #include "protocol/market_json.h"
 #include "protocol/socketio.h"
-#include "server/tick_pipeline.h"
+#include "pipeline/tick_pipeline.h"
 #include "store/redis/connection.h"
 #include "store/redis_keys.h"
 #include "store/redis_tick_log.h"

@@ -11,7 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <map>
 
-#include "server/tick_pipeline.h"
+#include "pipeline/tick_pipeline.h"
 
 namespace quflx {
 

@@ -5,7 +5,7 @@
 #include "common/json_out.h"
 #include "feed/frame_ingest.h"
 #include "protocol/feed_frames.h"
-#include "server/tick_pipeline.h"
+#include "pipeline/tick_pipeline.h"
 
 namespace quflx {
 namespace {

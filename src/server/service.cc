@@ -31,7 +31,7 @@
 #include "server/live_updates.h"
 #include "server/socket_api.h"
 #include "server/status_routes.h"
-#include "server/tick_pipeline.h"
+#include "pipeline/tick_pipeline.h"
 #include "store/redis/connection.h"
 #include "store/redis_seq_heads.h"
 #include "store/redis_tick_log.h"

@@ -2,7 +2,7 @@
 
 #include <boost/json.hpp>
 
-#include "server/tick_pipeline.h"
+#include "pipeline/tick_pipeline.h"
 #include "store/redis/connection.h"
 #include "store/redis_tick_writer.h"
 

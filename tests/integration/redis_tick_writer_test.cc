@@ -9,7 +9,7 @@
 #include <map>
 #include <set>
 
-#include "server/tick_pipeline.h"
+#include "pipeline/tick_pipeline.h"
 #include "tests/integration/asio_test_util.h"
 #include "tests/support/redis_server.h"
 

@@ -1,4 +1,4 @@
-#include "server/tick_pipeline.h"
+#include "pipeline/tick_pipeline.h"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>

@@ -37,12 +37,6 @@ struct PipelineOptions {
   Micros max_future_skew = std::chrono::seconds{60};
 };
 
-struct FeedRegistration {
-  std::string name;
-  bool replay_clock = false;  // the feed's data time is its clock (CSV replay)
-  Micros clock_offset{0};     // subtracted from every timestamp of the feed
-};
-
 struct TickRejection {
   std::size_t index = 0;  // position in the ingest call
   ErrorCode code = ErrorCode::kBadPayload;
@@ -63,7 +57,7 @@ class TickPipeline final : public TickIngest {
  public:
   TickPipeline(const Clock& clock, PipelineOptions options, MetricsRegistry& metrics);
 
-  FeedId register_feed(FeedRegistration feed);
+  FeedId register_feed(FeedRegistration feed) override;
   void add_sink(IngestSink& sink);
   // At most one; it sees every batch before the sinks do.
   void set_durable_sink(DurableSink& sink) { durable_ = &sink; }

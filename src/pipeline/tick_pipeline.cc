@@ -1,4 +1,4 @@
-#include "server/tick_pipeline.h"
+#include "pipeline/tick_pipeline.h"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
