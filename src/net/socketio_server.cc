@@ -33,8 +33,7 @@ bool SocketClient::send(const FrameRef& frame) { return session_->send(frame); }
 
 void SocketClient::emit(std::string_view event, std::string_view json_text) {
   session_->send(Frame::build([&](std::string& out) {
-    out.push_back('4');
-    sio::append_event(out, event, json_text);
+    sio::append_event_message(out, event, json_text);
   }));
 }
 
@@ -45,8 +44,7 @@ void SocketClient::reply(std::optional<std::uint64_t> ack, std::string_view even
     return;
   }
   session_->send(Frame::build([&](std::string& out) {
-    out.push_back('4');
-    sio::append_ack(out, *ack, json_text);
+    sio::append_ack_message(out, *ack, json_text);
   }));
 }
 
@@ -172,8 +170,7 @@ void SocketClient::on_packet(std::string_view data, bool binary) {
     if (p->type == sio::PacketType::kConnect) {
       server_.errors_.count(ErrorCode::kNotFound);
       session_->send(Frame::build([&](std::string& out) {
-        out.push_back('4');
-        sio::append_connect_error(out, p->nsp, "Invalid namespace", "not_found");
+        sio::append_connect_error_message(out, p->nsp, "Invalid namespace", "not_found");
       }));
     } else {
       protocol_error(make_error(ErrorCode::kProtocol, "namespace " + std::string(p->nsp) + " is not connected"));
@@ -191,8 +188,7 @@ void SocketClient::on_packet(std::string_view data, bool binary) {
       if (!allowed.ok()) {
         server_.errors_.count(allowed.error().code);
         session_->send(Frame::build([&](std::string& out) {
-          out.push_back('4');
-          sio::append_connect_error(out, "/", allowed.error().message, to_string(allowed.error().code));
+          sio::append_connect_error_message(out, "/", allowed.error().message, to_string(allowed.error().code));
         }));
         return;
       }
@@ -202,8 +198,7 @@ void SocketClient::on_packet(std::string_view data, bool binary) {
       if (connect_timer_) connect_timer_->timer.cancel();
       id_ = server_.new_id();
       session_->send(Frame::build([&](std::string& out) {
-        out.push_back('4');
-        sio::append_connect(out, id_);
+        sio::append_connect_message(out, id_);
       }));
       server_.api_.on_connect(shared_from_this());
       return;

@@ -7,6 +7,7 @@
 
 #include "common/json_out.h"
 #include "common/text.h"
+#include "protocol/engineio.h"
 
 namespace quflx::sio {
 namespace json = boost::json;
@@ -219,6 +220,46 @@ void append_connect_error(std::string& out, std::string_view nsp, std::string_vi
   out.append(",\"data\":{\"code\":");
   json_out::append_string(out, code);
   out.append("}}");
+}
+
+namespace {
+constexpr char kEngineMessage = static_cast<char>(eio::PacketType::kMessage);
+}  // namespace
+
+void append_event_message(std::string& out, std::string_view name, std::string_view json_text) {
+  // 42[ "name" , json ]
+  out.reserve(out.size() + name.size() + json_text.size() + 7);
+  out.push_back(kEngineMessage);
+  append_event(out, name, json_text);
+}
+
+void append_data_event_message(std::string& out, std::string_view name,
+                               std::string_view json_text) {
+  constexpr std::string_view kOpen = ",{\"data\":";
+  // 42[ "name" ,{"data": json }]
+  out.reserve(out.size() + name.size() + json_text.size() + 7 + kOpen.size());
+  out.push_back(kEngineMessage);
+  out.append("2[");
+  json_out::append_string(out, name);
+  out.append(kOpen);
+  out.append(json_text);
+  out.append("}]");
+}
+
+void append_ack_message(std::string& out, std::uint64_t ack_id, std::string_view json_text) {
+  out.push_back(kEngineMessage);
+  append_ack(out, ack_id, json_text);
+}
+
+void append_connect_message(std::string& out, std::string_view sid) {
+  out.push_back(kEngineMessage);
+  append_connect(out, sid);
+}
+
+void append_connect_error_message(std::string& out, std::string_view nsp,
+                                  std::string_view message, std::string_view code) {
+  out.push_back(kEngineMessage);
+  append_connect_error(out, nsp, message, code);
 }
 
 }  // namespace quflx::sio

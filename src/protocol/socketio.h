@@ -80,4 +80,20 @@ void append_connect(std::string& out, std::string_view sid);
 void append_connect_error(std::string& out, std::string_view nsp, std::string_view message,
                           std::string_view code);
 
+// The same packets inside an Engine.IO message ('4'): the bytes a server frame carries. Every
+// packet the server sends is framed by one of these, so no other module writes `42[` by hand.
+//   42["name",json]              append_event_message (json empty: 42["name"])
+//   42["name",{"data":json}]     append_data_event_message (redis_update's envelope)
+//   43<ack id>[json]             append_ack_message
+//   40{"sid":"..."}              append_connect_message
+//   44[/nsp,]{"message":...}     append_connect_error_message
+// The event encoders reserve what they append (exactly, for a name that needs no escaping), so
+// encoding into a fresh buffer allocates once and into a reused one not at all.
+void append_event_message(std::string& out, std::string_view name, std::string_view json);
+void append_data_event_message(std::string& out, std::string_view name, std::string_view json);
+void append_ack_message(std::string& out, std::uint64_t ack_id, std::string_view json);
+void append_connect_message(std::string& out, std::string_view sid);
+void append_connect_error_message(std::string& out, std::string_view nsp,
+                                  std::string_view message, std::string_view code);
+
 }  // namespace quflx::sio

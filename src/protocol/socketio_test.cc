@@ -152,5 +152,51 @@ TEST(SocketIo, EncodesWhatTheClientDecodes) {
   EXPECT_EQ(p->type, PacketType::kConnectError);
 }
 
+TEST(SocketIo, FramesServerPacketsAsEngineIoMessages) {
+  std::string out;
+  append_event_message(out, "tick_update", R"({"seq":1})");
+  EXPECT_EQ(out, R"(42["tick_update",{"seq":1}])");
+  out.clear();
+  append_event_message(out, "candle_update", R"({"open":1})");
+  EXPECT_EQ(out, R"(42["candle_update",{"open":1}])");
+  out.clear();
+  append_data_event_message(out, "redis_update", R"({"seq":2})");
+  EXPECT_EQ(out, R"(42["redis_update",{"data":{"seq":2}}])");
+  out.clear();
+  append_event_message(out, "ping_me", "");
+  EXPECT_EQ(out, R"(42["ping_me"])");
+  out.clear();
+  append_ack_message(out, 7, R"({"ok":true})");
+  EXPECT_EQ(out, R"(437[{"ok":true}])");
+  out.clear();
+  append_connect_message(out, "s1");
+  EXPECT_EQ(out, R"(40{"sid":"s1"})");
+  out.clear();
+  append_connect_error_message(out, "/", "Invalid namespace", "not_found");
+  EXPECT_EQ(out, R"(44{"message":"Invalid namespace","data":{"code":"not_found"}})");
+  // What follows the Engine.IO type decodes as the Socket.IO packet.
+  out.clear();
+  append_data_event_message(out, "redis_update", R"({"seq":2})");
+  auto p = decode(std::string_view(out).substr(1));
+  ASSERT_TRUE(p.ok());
+  auto e = parse_event(p->payload);
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->name, "redis_update");
+  EXPECT_EQ(json::serialize(e->args), R"([{"data":{"seq":2}}])");
+}
+
+TEST(SocketIo, EventMessagesReuseTheBufferTheyAreEncodedInto) {
+  const std::string payload(200, '1');  // longer than any small-string buffer
+  std::string out = "0123456789";       // what a Frame keeps in front: the header room
+  append_data_event_message(out, "redis_update", payload);
+  const char* first = out.data();
+  out.resize(10);
+  append_data_event_message(out, "redis_update", payload);
+  out.resize(10);
+  append_event_message(out, "tick_update", payload);
+  EXPECT_EQ(out.data(), first);
+  EXPECT_EQ(out, "0123456789" R"(42["tick_update",)" + payload + "]");
+}
+
 }  // namespace
 }  // namespace quflx::sio

@@ -36,21 +36,19 @@ constexpr std::uint64_t candle_key(std::uint32_t index, Timeframe tf, std::int64
          (static_cast<std::uint64_t>(open_time_s) & ((std::uint64_t{1} << 34) - 1));
 }
 
-net::FrameRef event_frame(std::string_view prefix, std::string_view json, std::string_view suffix,
-                          net::FrameMeta meta) {
+// `event` with the JSON as its argument; redis_update wraps it as {data: json}.
+net::FrameRef event_frame(std::string_view event, std::string_view json, net::FrameMeta meta) {
+  return net::Frame::build([&](std::string& out) { sio::append_event_message(out, event, json); },
+                           meta);
+}
+net::FrameRef data_event_frame(std::string_view event, std::string_view json, net::FrameMeta meta) {
   return net::Frame::build(
-      [&](std::string& out) {
-        out.reserve(out.size() + prefix.size() + json.size() + suffix.size());
-        out.append(prefix);
-        out.append(json);
-        out.append(suffix);
-      },
-      meta);
+      [&](std::string& out) { sio::append_data_event_message(out, event, json); }, meta);
 }
 
-constexpr std::string_view kTickPrefix = "42[\"tick_update\",";
-constexpr std::string_view kRedisPrefix = "42[\"redis_update\",{\"data\":";
-constexpr std::string_view kCandlePrefix = "42[\"candle_update\",";
+constexpr std::string_view kTickEvent = "tick_update";
+constexpr std::string_view kRedisEvent = "redis_update";
+constexpr std::string_view kCandleEvent = "candle_update";
 
 // A follow() gives up waiting for the subscription after this long (Redis unreachable).
 constexpr auto kFollowTimeout = std::chrono::seconds(2);
@@ -254,7 +252,7 @@ std::optional<Candle> LiveUpdates::relayed_forming_bar(std::string_view name, Ti
 }
 
 net::FrameRef LiveUpdates::replay_frame(std::string_view tick_json, std::uint64_t seq) {
-  return event_frame(kRedisPrefix, tick_json, "}]", {0, seq});
+  return data_event_frame(kRedisEvent, tick_json, {0, seq});
 }
 
 void LiveUpdates::deliver_tick(Asset& a, std::uint64_t seq, std::string_view json, double time) {
@@ -266,18 +264,18 @@ void LiveUpdates::deliver_tick(Asset& a, std::uint64_t seq, std::string_view jso
   a.last_time = time;
   const auto tr = room_id(kTicks, a.index);
   if (!rooms_.empty(tr)) {
-    rooms_.broadcast(tr, event_frame(kTickPrefix, json, "]", {room_id(kTicks, a.index), seq}));
+    rooms_.broadcast(tr, event_frame(kTickEvent, json, {room_id(kTicks, a.index), seq}));
   }
   const auto rr = room_id(kRedis, a.index);
   if (!rooms_.empty(rr)) {
-    rooms_.broadcast(rr, event_frame(kRedisPrefix, json, "}]", {room_id(kRedis, a.index), seq}));
+    rooms_.broadcast(rr, data_event_frame(kRedisEvent, json, {room_id(kRedis, a.index), seq}));
   }
 }
 
 void LiveUpdates::deliver_candle(Asset& a, Timeframe tf, const Candle& c, std::string_view json) {
   const auto room = room_id(kCandles, a.index, static_cast<std::uint64_t>(tf) + 1);
   if (rooms_.empty(room)) return;
-  rooms_.broadcast(room, event_frame(kCandlePrefix, json, "]",
+  rooms_.broadcast(room, event_frame(kCandleEvent, json,
                                      {candle_key(a.index, tf, c.open_time_s), c.last_seq}));
 }
 
