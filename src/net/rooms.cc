@@ -1,6 +1,8 @@
+#include "net/rooms.h"
+
 #include <algorithm>
 
-#include "net/socketio_server.h"
+#include "net/socket_client.h"
 
 namespace quflx::net {
 

@@ -1,18 +1,19 @@
 // Rooms on real sessions: what a member's send queue receives from held joins, releases and
-// broadcasts. The SocketApi is a do-nothing stand-in: Rooms never calls it.
+// broadcasts. The SocketHandler is a do-nothing stand-in: Rooms never calls it.
 
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
 #include <map>
 
-#include "net/engineio_internal.h"
-#include "net/socketio_server.h"
+#include "net/engine_core.h"
+#include "net/rooms.h"
+#include "net/socket_server.h"
 
 namespace quflx::net {
 namespace {
 
-class NoApi final : public SocketApi {
+class NoApi final : public SocketHandler {
  public:
   Result<bool> authorize(const boost::json::value&) override { return true; }
   void on_connect(const std::shared_ptr<SocketClient>&) override {}

@@ -1,5 +1,7 @@
-// WsConnection: RFC 6455 framing over a TCP socket after the handshake, for one Engine.IO
-// session (or the probe of an upgrade).
+// WebSocketConnection: RFC 6455 framing over a TCP socket after the handshake, for one
+// Engine.IO session (or the probe of an upgrade).
+
+#include "net/websocket_connection.h"
 
 #include <spdlog/spdlog.h>
 
@@ -9,10 +11,13 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
-#include "net/engineio_internal.h"
-#include "protocol/engineio.h"
+#include "net/engine_core.h"
+#include "net/engine_session.h"
+#include "net/session_timers.h"
 
 namespace quflx::net {
+
+namespace asio = boost::asio;
 
 namespace {
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
@@ -23,21 +28,22 @@ constexpr std::size_t kMaxBytesPerWrite = 1u << 20;
 constexpr auto kCloseGrace = std::chrono::seconds(2);
 }  // namespace
 
-WsConnection::WsConnection(asio::ip::tcp::socket socket, std::shared_ptr<EngineCore> core)
+WebSocketConnection::WebSocketConnection(asio::ip::tcp::socket socket,
+                                         std::shared_ptr<EngineCore> core)
     : socket_(std::move(socket)),
       core_(std::move(core)),
       reader_(core_->options.max_payload),
       close_timer_(core_->executor) {}
 
-void WsConnection::start(std::shared_ptr<EngineSession> session, bool probe,
-                         std::string_view leftover) {
+void WebSocketConnection::start(std::shared_ptr<EngineSession> session, bool probe,
+                                std::string_view leftover) {
   session_ = std::move(session);
   probing = probe;
   if (!leftover.empty()) reader_.append(leftover);
   asio::co_spawn(core_->executor, read_loop(), asio::detached);
 }
 
-asio::awaitable<void> WsConnection::read_loop() {
+asio::awaitable<void> WebSocketConnection::read_loop() {
   auto self = shared_from_this();
   ws::Message m;
   while (!closed_) {
@@ -90,7 +96,7 @@ asio::awaitable<void> WsConnection::read_loop() {
   session_.reset();  // the session may still point at us; we must not point back
 }
 
-void WsConnection::handle(ws::Message& m) {
+void WebSocketConnection::handle(ws::Message& m) {
   switch (m.kind) {
     case ws::Message::Kind::kText:
       on_engine_packet(m.data, false);
@@ -110,7 +116,7 @@ void WsConnection::handle(ws::Message& m) {
   }
 }
 
-void WsConnection::on_engine_packet(std::string_view data, bool binary) {
+void WebSocketConnection::on_engine_packet(std::string_view data, bool binary) {
   if (!session_) return;
   if (!probing) {
     session_->on_packet(data, binary);
@@ -151,9 +157,9 @@ void WsConnection::on_engine_packet(std::string_view data, bool binary) {
   close(ws::kProtocolError, "unexpected packet during upgrade");
 }
 
-void WsConnection::send_direct(FrameRef frame) { direct_.push_back(std::move(frame)); }
+void WebSocketConnection::send_direct(FrameRef frame) { direct_.push_back(std::move(frame)); }
 
-void WsConnection::write_more() {
+void WebSocketConnection::write_more() {
   if (writing_ || closed_) return;
   inflight_.clear();
   buffers_.clear();
@@ -199,7 +205,7 @@ void WsConnection::write_more() {
                     });
 }
 
-void WsConnection::close(std::uint16_t code, std::string_view reason, bool hard) {
+void WebSocketConnection::close(std::uint16_t code, std::string_view reason, bool hard) {
   if (closed_) return;
   if (hard) {
     shutdown();
@@ -215,7 +221,7 @@ void WsConnection::close(std::uint16_t code, std::string_view reason, bool hard)
   write_more();
 }
 
-void WsConnection::shutdown() {
+void WebSocketConnection::shutdown() {
   if (closed_) return;
   closed_ = true;
   closing_ = true;

@@ -38,7 +38,7 @@
 #include "core/candle.h"
 #include "core/ingest.h"
 #include "net/frame.h"
-#include "net/socketio_server.h"
+#include "net/rooms.h"
 #include "store/redis/endpoint.h"
 
 namespace quflx {

@@ -25,7 +25,9 @@
 #include "common/result.h"
 #include "common/time.h"
 #include "core/candle.h"
-#include "net/socketio_server.h"
+#include "net/rooms.h"
+#include "net/socket_client.h"
+#include "net/socket_handler.h"
 
 namespace boost::json {
 class object;
@@ -125,7 +127,7 @@ Result<Timeframe> timeframe_arg(const boost::json::object* payload, Timeframe fa
 Result<std::optional<std::uint64_t>> seq_arg(const boost::json::object* payload,
                                              std::string_view key);
 
-class SocketApi final : public net::SocketApi {
+class SocketApi final : public net::SocketHandler {
  public:
   explicit SocketApi(SocketApiDeps deps);
 

@@ -1,6 +1,6 @@
-// EngineServer: HTTP long-polling, the WebSocket handshake, CORS, and the session registry.
+// EngineServer: HTTP long-polling, the WebSocket handshake and the upgrade, CORS.
 
-#include "net/engineio_server.h"
+#include "net/engine_server.h"
 
 #include <spdlog/spdlog.h>
 
@@ -12,11 +12,16 @@
 #include <boost/beast/core/buffers_to_string.hpp>
 
 #include "common/text.h"
-#include "net/engineio_internal.h"
+#include "net/engine_core.h"
 #include "net/http_upgrade.h"
+#include "net/session_timers.h"
+#include "net/websocket_connection.h"
 #include "protocol/engineio.h"
+#include "protocol/websocket.h"
 
 namespace quflx::net {
+
+namespace asio = boost::asio;
 
 namespace {
 
@@ -246,7 +251,7 @@ asio::awaitable<void> EngineServerRoutes::upgrade(std::shared_ptr<EngineCore> co
   boost::system::error_code ignored;
   socket.set_option(asio::ip::tcp::no_delay(true), ignored);
   const std::string leftover = boost::beast::buffers_to_string(up.buffer.data());
-  auto conn = std::make_shared<WsConnection>(up.stream.release_socket(), core);
+  auto conn = std::make_shared<WebSocketConnection>(up.stream.release_socket(), core);
 
   if (existing) {
     // The session may have closed while we wrote the 101.

@@ -1,4 +1,6 @@
-#include "net/socketio_server.h"
+// SocketClient: Socket.IO packets of one session, the event queue and rate limit, replies.
+
+#include "net/socket_client.h"
 
 #include <spdlog/spdlog.h>
 
@@ -6,9 +8,9 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
-#include <random>
 
 #include "common/json_out.h"
+#include "net/socket_server.h"
 
 namespace quflx::net {
 
@@ -30,6 +32,31 @@ SocketClient::SocketClient(SocketServer& server, std::shared_ptr<EngineSession> 
 SocketClient::~SocketClient() = default;
 
 bool SocketClient::send(const FrameRef& frame) { return session_->send(frame); }
+
+void SocketClient::expect_connect_within(std::chrono::milliseconds timeout) {
+  connect_timer_ = std::make_unique<ClientTimer>(server_.executor_);
+  connect_timer_->timer.expires_after(timeout);
+  connect_timer_->timer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    auto c = weak.lock();
+    if (ec || !c || c->connected_) return;
+    c->session_->close("connect timeout");
+  });
+}
+
+void SocketClient::on_session_closed() {
+  if (connect_timer_) connect_timer_->timer.cancel();
+  binary_.reset();
+  events_.clear();
+  if (connected_) leave();
+}
+
+void SocketClient::leave() {
+  connected_ = false;
+  --server_.connected_;
+  events_.clear();
+  server_.rooms_.leave_all(*this);
+  server_.handler_.on_disconnect(*this);
+}
 
 void SocketClient::emit(std::string_view event, std::string_view json_text) {
   session_->send(Frame::build([&](std::string& out) {
@@ -114,7 +141,7 @@ asio::awaitable<void> SocketClient::run_events() {
     auto e = std::move(events_.front());
     events_.pop_front();
     try {
-      co_await server_.api_.on_event(self, std::move(e.event), e.ack);
+      co_await server_.handler_.on_event(self, std::move(e.event), e.ack);
     } catch (const std::exception& ex) {
       spdlog::error("socket.io: handler failed: {}", ex.what());
       if (connected_) error(e.ack, "", ErrorCode::kInternal, "internal error");
@@ -184,7 +211,7 @@ void SocketClient::on_packet(std::string_view data, bool binary) {
         return;
       }
       auto auth = sio::parse_connect(p->payload);
-      Result<bool> allowed = auth.ok() ? server_.api_.authorize(*auth) : Result<bool>(auth.error());
+      Result<bool> allowed = auth.ok() ? server_.handler_.authorize(*auth) : Result<bool>(auth.error());
       if (!allowed.ok()) {
         server_.errors_.count(allowed.error().code);
         session_->send(Frame::build([&](std::string& out) {
@@ -200,17 +227,11 @@ void SocketClient::on_packet(std::string_view data, bool binary) {
       session_->send(Frame::build([&](std::string& out) {
         sio::append_connect_message(out, id_);
       }));
-      server_.api_.on_connect(shared_from_this());
+      server_.handler_.on_connect(shared_from_this());
       return;
     }
     case sio::PacketType::kDisconnect:
-      if (connected_) {
-        connected_ = false;
-        --server_.connected_;
-        events_.clear();
-        server_.rooms_.leave_all(*this);
-        server_.api_.on_disconnect(*this);
-      }
+      if (connected_) leave();
       return;
     case sio::PacketType::kEvent:
     case sio::PacketType::kBinaryEvent: {
@@ -250,71 +271,6 @@ void SocketClient::on_packet(std::string_view data, bool binary) {
     case sio::PacketType::kConnectError:
       protocol_error(make_error(ErrorCode::kProtocol, "CONNECT_ERROR is sent by servers only"));
       return;
-  }
-}
-
-SocketServer::SocketServer(asio::any_io_executor executor, SocketOptions options, SocketApi& api,
-                           Rooms& rooms, ProtocolErrorCounter& errors, MetricsRegistry& metrics)
-    : executor_(std::move(executor)),
-      options_(options),
-      api_(api),
-      rooms_(rooms),
-      errors_(errors),
-      m_events_(metrics.counter("quflx_socketio_events_total", "Socket.IO events received")),
-      m_rate_limited_(metrics.counter("quflx_socketio_rate_limited_total",
-                                      "Socket.IO events refused by the per-client rate limit")) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::mt19937_64 rng(std::random_device{}());
-  for (int i = 0; i < 12; ++i) id_prefix_.push_back(kAlphabet[rng() % 64]);
-  metrics.add_collector([this](MetricsWriter& w) {
-    w.gauge("quflx_socketio_clients", "Socket.IO clients connected to the namespace /", {},
-            static_cast<double>(connected_));
-  });
-}
-
-std::string SocketServer::new_id() {
-  static constexpr char kAlphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-  std::string id = id_prefix_;
-  auto n = ++next_id_;
-  do {
-    id.push_back(kAlphabet[n % 36]);
-    n /= 36;
-  } while (n > 0);
-  return id;
-}
-
-void SocketServer::on_open(const std::shared_ptr<EngineSession>& session) {
-  auto client = std::make_shared<SocketClient>(*this, session);
-  client->connect_timer_ = std::make_unique<ClientTimer>(executor_);
-  client->connect_timer_->timer.expires_after(options_.connect_timeout);
-  client->connect_timer_->timer.async_wait(
-      [weak = std::weak_ptr<SocketClient>(client)](boost::system::error_code ec) {
-        auto c = weak.lock();
-        if (ec || !c || c->connected_) return;
-        c->session_->close("connect timeout");
-      });
-  session->user = client;
-}
-
-void SocketServer::on_message(const std::shared_ptr<EngineSession>& session,
-                              std::string_view data, bool binary) {
-  auto client = std::static_pointer_cast<SocketClient>(session->user);
-  if (client) client->on_packet(data, binary);
-}
-
-void SocketServer::on_close(EngineSession& session, std::string_view) {
-  auto client = std::static_pointer_cast<SocketClient>(session.user);
-  session.user.reset();
-  if (!client) return;
-  if (client->connect_timer_) client->connect_timer_->timer.cancel();
-  client->binary_.reset();
-  client->events_.clear();
-  if (client->connected_) {
-    client->connected_ = false;
-    --connected_;
-    rooms_.leave_all(*client);
-    api_.on_disconnect(*client);
   }
 }
 
