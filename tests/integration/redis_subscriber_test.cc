@@ -31,8 +31,10 @@ class RedisSubscriberTest : public ::testing::Test {
     o.backoff_max = 100ms;
     sub_ = std::make_unique<RedisSubscriber>(ioc_.get_executor(), o, &metrics_);
     sub_->set_handlers(RedisSubscriber::Handlers{
-        .on_message = [this](std::string_view channel,
-                             std::string_view payload) { messages_.emplace_back(channel, payload); },
+        .on_message =
+            [this](std::string_view channel, std::string_view payload) {
+              messages_.emplace_back(channel, payload);
+            },
         .on_subscribed = [this](std::string_view channel) { ++confirmed_[std::string(channel)]; },
         .on_state_change = [this](bool up) { states_.push_back(up); },
     });

@@ -13,8 +13,8 @@ namespace quflx {
 namespace {
 
 template <typename Candles>
-void encode_latest(std::string& out, std::string_view asset, Timeframe tf,
-                   const Candles& candles, std::size_t max_count) {
+void encode_latest(std::string& out, std::string_view asset, Timeframe tf, const Candles& candles,
+                   std::size_t max_count) {
   const std::size_t n = std::min(max_count, candles.size());
   const std::size_t first = candles.size() - n;
   out.push_back('[');
@@ -73,9 +73,8 @@ boost::asio::awaitable<std::optional<std::vector<Candle>>> RedisCandleCache::rea
   co_return std::move(*candles);
 }
 
-boost::asio::awaitable<Result<std::size_t>> RedisCandleCache::write(std::string asset,
-                                                                    Timeframe tf,
-                                                                    std::span<const Candle> candles) {
+boost::asio::awaitable<Result<std::size_t>> RedisCandleCache::write(
+    std::string asset, Timeframe tf, std::span<const Candle> candles) {
   const std::size_t n = std::min(candles.size(), options_.candles);
   std::string body;
   encode(body, asset, tf, candles, n);
@@ -86,8 +85,7 @@ boost::asio::awaitable<Result<std::size_t>> RedisCandleCache::write(std::string 
   co_return n;
 }
 
-boost::asio::awaitable<Result<void>> RedisCandleCache::clear(std::string asset,
-                                                             Timeframe tf) {
+boost::asio::awaitable<Result<void>> RedisCandleCache::clear(std::string asset, Timeframe tf) {
   std::vector<std::string> argv{"DEL", redis_keys::historical(asset, tf)};
   const redis::Reply r = co_await conn_.request(std::move(argv));
   if (r.is_error()) co_return make_error(ErrorCode::kUnavailable, "redis: " + r.str);

@@ -2,7 +2,7 @@
 // RedisCandleCache: the candle cache `historical:{A}:{TF}` (SPEC §3), the one place that reads,
 // writes and deletes it, with the one encoder of its value. Used by RedisTickWriter (rewrites
 // on every bar close, fire-and-forget in the batch's pipelined write) and HistoryService
-// (cache-first reads, fills from the database, imports, `clear_candle_cache`).
+// (cache-first reads, fills from the database, imports, `clear_cached_historical_data`).
 //
 // The value is a JSON array of the latest `candles` closed bars, oldest first, each as
 // protocol's append_candle_json writes it; every write sets the TTL (`SET key value EX ttl`).
@@ -32,8 +32,8 @@ class Connection;
 }
 
 struct CandleCacheOptions {
-  std::size_t candles = 200;          // closed bars a key holds (--history-candles)
-  std::chrono::seconds ttl{3600};     // SPEC §3 (--history-ttl)
+  std::size_t candles = 200;       // closed bars a key holds (--history-candles)
+  std::chrono::seconds ttl{3600};  // SPEC §3 (--history-ttl)
 };
 
 class RedisCandleCache {
