@@ -21,7 +21,7 @@
 #include "feed/sim_feed.h"
 #include "pipeline/tick_pipeline.h"
 #include "store/redis/connection.h"
-#include "store/redis_tick_writer.h"
+#include "store/redis/tick_writer.h"
 
 using namespace quflx;
 namespace asio = boost::asio;

@@ -34,15 +34,15 @@
 #include "feed/random_walk.h"
 #include "server/history_service.h"
 #include "pipeline/tick_pipeline.h"
-#include "store/candle_store.h"
+#include "store/pg/candle_store.h"
 #include "store/pg/candle_rows.h"
 #include "store/pg/connection.h"
 #include "store/pg/migrations.h"
 #include "store/redis/connection.h"
-#include "store/redis_keys.h"
-#include "store/redis_tick_writer.h"
-#include "store/tick_journal.h"
-#include "store/tick_persister.h"
+#include "store/redis/keys.h"
+#include "store/redis/tick_writer.h"
+#include "store/journal/tick_journal.h"
+#include "store/pg/tick_persister.h"
 
 using namespace quflx;
 namespace asio = boost::asio;

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "common/check.h"
-#include "store/tick_journal_format.h"
+#include "store/journal/tick_journal_format.h"
 
 using namespace quflx;
 

@@ -153,6 +153,11 @@ std::optional<UtcMicros> parse_timestamp_text(std::string_view text) {
   return parse_iso8601(text);
 }
 
+const Clock& wall_clock() {
+  static const SystemClock clock;
+  return clock;
+}
+
 double to_unix_seconds(UtcMicros t) { return static_cast<double>(unix_micros(t)) / 1e6; }
 
 }  // namespace quflx

@@ -53,6 +53,9 @@ class SystemClock final : public Clock {
   }
 };
 
+// The process's one SystemClock: the default for components that take a `const Clock&`.
+const Clock& wall_clock();
+
 class ManualClock final : public Clock {
  public:
   explicit ManualClock(UtcMicros start) : now_(start) {}

@@ -6,7 +6,7 @@
 #include "core/asset.h"
 #include "protocol/market_json.h"
 #include "server/history_service.h"
-#include "store/redis_tick_log.h"
+#include "store/redis/tick_log.h"
 
 namespace quflx {
 namespace {

@@ -11,7 +11,7 @@
 #include "common/json_out.h"
 #include "server/live_updates.h"
 #include "server/socket_api.h"
-#include "store/redis_tick_log.h"
+#include "store/redis/tick_log.h"
 
 namespace quflx {
 namespace {

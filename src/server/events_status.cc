@@ -13,43 +13,30 @@
 // as /health's `database` ({"configured":false} without a database).
 
 #include <boost/json.hpp>
-#include <charconv>
 
 #include "common/json_out.h"
 #include "server/live_updates.h"
 #include "server/socket_api.h"
 #include "store/redis/connection.h"
-#include "store/redis_keys.h"
+#include "store/redis/server_info.h"
+#include "store/redis/tick_log.h"
 
 namespace quflx {
 namespace {
 
 namespace json = boost::json;
 
-// "key:value" lines of INFO.
-json::object redis_info(std::string_view info) {
+// In the order INFO lists them.
+json::object redis_info(const redis::ServerInfo& info) {
   json::object out;
-  auto number = [](std::string_view v) -> json::value {
-    std::int64_t n = 0;
-    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-    if (ec == std::errc{} && p == v.data() + v.size()) return n;
-    return json::string(v);
-  };
-  while (!info.empty()) {
-    auto eol = info.find('\n');
-    std::string_view line = info.substr(0, eol);
-    info = eol == std::string_view::npos ? std::string_view{} : info.substr(eol + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    const auto colon = line.find(':');
-    if (colon == std::string_view::npos) continue;
-    const auto key = line.substr(0, colon);
-    const auto value = line.substr(colon + 1);
-    if (key == "redis_version") out["version"] = json::string(value);
-    if (key == "used_memory" || key == "connected_clients" || key == "total_commands_processed" ||
-        key == "keyspace_hits" || key == "keyspace_misses") {
-      out[key] = number(value);
-    }
+  if (info.version) out["version"] = json::string(*info.version);
+  if (info.connected_clients) out["connected_clients"] = *info.connected_clients;
+  if (info.used_memory) out["used_memory"] = *info.used_memory;
+  if (info.total_commands_processed) {
+    out["total_commands_processed"] = *info.total_commands_processed;
   }
+  if (info.keyspace_hits) out["keyspace_hits"] = *info.keyspace_hits;
+  if (info.keyspace_misses) out["keyspace_misses"] = *info.keyspace_misses;
   return out;
 }
 
@@ -60,12 +47,11 @@ boost::asio::awaitable<void> get_redis_status(EventContext& ctx) {
   root["connected"] = connected;
   json::value info = nullptr;
   if (connected) {
-    std::vector<std::string> argv{"INFO"};
-    const auto r = co_await d.redis->request(std::move(argv));
-    if (r.is_string()) {
-      info = redis_info(r.str);
+    const auto r = co_await redis::fetch_server_info(*d.redis);
+    if (r.ok()) {
+      info = redis_info(*r);
     } else {
-      root["error"] = r.str;
+      root["error"] = r.error().message;
     }
   } else {
     root["error"] = d.redis ? "redis is not connected" : "the server runs without Redis";
@@ -81,10 +67,8 @@ boost::asio::awaitable<void> get_redis_status(EventContext& ctx) {
   for (const auto& a : assets) {
     active.emplace_back(a);
     times[a] = d.live->last_tick_time(a);
-    if (connected) {
-      std::vector<std::string> argv{"LLEN", redis_keys::ticks(a)};
-      const auto r = co_await d.redis->request(std::move(argv));
-      if (r.type == redis::Reply::Type::kInteger) sizes[a] = r.integer;
+    if (connected && d.tick_log) {
+      if (const auto n = co_await d.tick_log->length(a); n.ok()) sizes[a] = *n;
     }
   }
   if (!ctx.connected()) co_return;

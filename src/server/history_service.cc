@@ -5,10 +5,7 @@
 #include <algorithm>
 #include <map>
 
-#include "protocol/candle_input.h"
-#include "protocol/market_json.h"
-#include "store/redis/connection.h"
-#include "store/redis_keys.h"
+#include "store/redis/candle_cache.h"
 
 namespace quflx {
 
@@ -31,7 +28,11 @@ boost::asio::awaitable<Result<std::size_t>> HistoryFallback::upsert(std::string,
 
 HistoryService::HistoryService(redis::Connection* redis, HistoryOptions options,
                                MetricsRegistry& metrics)
-    : redis_(redis), options_(options) {
+    : options_(options) {
+  if (redis) {
+    cache_ = std::make_unique<RedisCandleCache>(
+        *redis, CandleCacheOptions{options.cache_candles, options.cache_ttl});
+  }
   for (auto s : {HistorySource::kRedisCache, HistorySource::kDatabase, HistorySource::kCacheMiss}) {
     const auto i = static_cast<std::size_t>(s);
     const Labels l{{"source", std::string(to_string(s))}};
@@ -51,48 +52,15 @@ HistoryService::HistoryService(redis::Connection* redis, HistoryOptions options,
   });
 }
 
-boost::asio::awaitable<std::optional<std::vector<Candle>>> HistoryService::read_cache(
-    const std::string& key, Timeframe tf) {
-  if (!redis_ || !redis_->connected()) co_return std::nullopt;
-  std::vector<std::string> argv{"GET", key};  // not inline: see redis_tick_log.cc
-  const redis::Reply r = co_await redis_->request(std::move(argv));
-  if (r.is_error()) {
-    if (log_.allow()) spdlog::warn("history: GET {} failed: {}", key, r.str);
-    co_return std::nullopt;
-  }
-  if (!r.is_string()) co_return std::nullopt;
-  auto candles = parse_candle_array_text(r.str, tf);
-  if (!candles.ok()) {
-    if (log_.allow()) {
-      spdlog::warn("history: {} holds something that is not a candle array ({}); treated as a "
-                   "miss",
-                   key, candles.error().message);
-    }
-    co_return std::nullopt;
-  }
-  co_return std::move(*candles);
-}
-
-boost::asio::awaitable<Result<std::size_t>> HistoryService::write_cache(
-    const std::string& key, std::string_view asset, Timeframe tf,
-    const std::vector<Candle>& candles) {
-  if (!redis_) co_return make_error(ErrorCode::kUnavailable, "the server runs without Redis");
-  const std::size_t n = std::min(candles.size(), options_.cache_candles);
-  std::string body;
-  append_candles_json(body, asset, tf, std::span<const Candle>(candles).last(n));
-  std::vector<std::string> argv{"SET", key, std::move(body), "EX",
-                                std::to_string(options_.cache_ttl.count())};
-  const redis::Reply r = co_await redis_->request(std::move(argv));
-  if (r.is_error()) co_return make_error(ErrorCode::kUnavailable, "redis: " + r.str);
-  co_return n;
-}
+HistoryService::~HistoryService() = default;
 
 boost::asio::awaitable<History> HistoryService::load(std::string asset, Timeframe tf,
                                                      std::size_t limit) {
   const auto started = std::chrono::steady_clock::now();
-  const std::string key = redis_keys::historical(asset, tf);
   History h;
-  if (auto cached = co_await read_cache(key, tf)) {
+  std::optional<std::vector<Candle>> cached;
+  if (cache_) cached = co_await cache_->read(asset, tf);
+  if (cached) {
     h.candles = std::move(*cached);
     h.source = HistorySource::kRedisCache;
   } else if (fallback_) {
@@ -106,7 +74,7 @@ boost::asio::awaitable<History> HistoryService::load(std::string asset, Timefram
     } else if (!loaded->empty()) {
       h.candles = std::move(*loaded);
       h.source = HistorySource::kDatabase;
-      if (redis_ && redis_->connected()) co_await write_cache(key, asset, tf, h.candles);
+      if (cache_ && cache_->connected()) co_await cache_->write(asset, tf, h.candles);
     }
   }
   if (h.candles.size() > limit) {
@@ -123,23 +91,23 @@ boost::asio::awaitable<History> HistoryService::load(std::string asset, Timefram
 boost::asio::awaitable<Result<std::size_t>> HistoryService::store(std::string asset,
                                                                   Timeframe tf,
                                                                   std::vector<Candle> candles) {
-  co_return co_await write_cache(redis_keys::historical(asset, tf), asset, tf, candles);
+  if (!cache_) co_return make_error(ErrorCode::kUnavailable, "the server runs without Redis");
+  co_return co_await cache_->write(std::move(asset), tf, candles);
 }
 
 boost::asio::awaitable<Result<std::size_t>> HistoryService::merge(std::string asset,
                                                                   Timeframe tf,
                                                                   std::vector<Candle> candles) {
-  if (!redis_) co_return make_error(ErrorCode::kUnavailable, "the server runs without Redis");
-  const std::string key = redis_keys::historical(asset, tf);
+  if (!cache_) co_return make_error(ErrorCode::kUnavailable, "the server runs without Redis");
   std::map<std::int64_t, Candle> by_time;
-  if (auto cached = co_await read_cache(key, tf)) {
+  if (auto cached = co_await cache_->read(asset, tf)) {
     for (const auto& c : *cached) by_time[c.open_time_s] = c;
   }
   for (const auto& c : candles) by_time[c.open_time_s] = c;
   std::vector<Candle> merged;
   merged.reserve(by_time.size());
   for (auto& [t, c] : by_time) merged.push_back(c);
-  co_return co_await write_cache(key, asset, tf, merged);
+  co_return co_await cache_->write(std::move(asset), tf, merged);
 }
 
 boost::asio::awaitable<Result<ImportResult>> HistoryService::import(std::string asset,
@@ -166,11 +134,8 @@ boost::asio::awaitable<Result<ImportResult>> HistoryService::import(std::string 
 }
 
 boost::asio::awaitable<Result<void>> HistoryService::clear(std::string asset, Timeframe tf) {
-  if (!redis_) co_return make_error(ErrorCode::kUnavailable, "the server runs without Redis");
-  std::vector<std::string> argv{"DEL", redis_keys::historical(asset, tf)};
-  const redis::Reply r = co_await redis_->request(std::move(argv));
-  if (r.is_error()) co_return make_error(ErrorCode::kUnavailable, "redis: " + r.str);
-  co_return Result<void>{};
+  if (!cache_) co_return make_error(ErrorCode::kUnavailable, "the server runs without Redis");
+  co_return co_await cache_->clear(std::move(asset), tf);
 }
 
 }  // namespace quflx

@@ -2,7 +2,7 @@
 // HistoryService: the one cache-first path for candle history, used by the Socket.IO events
 // (`start_stream`, `change_asset`, `get_cached_historical_data`) and `GET /api/candles`.
 //
-//   historical:{A}:{TF} in Redis  --hit-->  source "redis_cache"
+//   historical:{A}:{TF} (RedisCandleCache)  --hit-->  source "redis_cache"
 //          | miss (absent, unreadable, Redis down or not configured)
 //          v
 //   HistoryFallback (the database; plugged in by the persistence layer)
@@ -34,6 +34,7 @@ namespace quflx {
 namespace redis {
 class Connection;
 }
+class RedisCandleCache;
 
 enum class HistorySource { kRedisCache, kDatabase, kCacheMiss };
 // "redis_cache", "database", "cache_miss" (SPEC §5).
@@ -74,6 +75,7 @@ class HistoryService {
  public:
   // `redis` may be null (running without Redis).
   HistoryService(redis::Connection* redis, HistoryOptions options, MetricsRegistry& metrics);
+  ~HistoryService();
 
   // The database fallback; null removes it. Not owned.
   void set_fallback(HistoryFallback* fallback) { fallback_ = fallback; }
@@ -99,14 +101,7 @@ class HistoryService {
   const HistoryOptions& options() const { return options_; }
 
  private:
-  // The cached candles; empty optional on a miss (absent, unreadable or Redis down).
-  boost::asio::awaitable<std::optional<std::vector<Candle>>> read_cache(const std::string& key,
-                                                                        Timeframe tf);
-  boost::asio::awaitable<Result<std::size_t>> write_cache(const std::string& key,
-                                                          std::string_view asset, Timeframe tf,
-                                                          const std::vector<Candle>& candles);
-
-  redis::Connection* redis_;
+  std::unique_ptr<RedisCandleCache> cache_;  // null without Redis
   HistoryOptions options_;
   HistoryFallback* fallback_ = nullptr;
   LogLimiter log_;

@@ -12,9 +12,9 @@
 #include "protocol/market_json.h"
 #include "protocol/socketio.h"
 #include "pipeline/tick_pipeline.h"
-#include "store/redis/connection.h"
-#include "store/redis_keys.h"
-#include "store/redis_tick_log.h"
+#include "store/redis/keys.h"
+#include "store/redis/subscriber.h"
+#include "store/redis/tick_log.h"
 
 namespace quflx {
 
@@ -83,23 +83,27 @@ struct LiveUpdates::PruneTimer {
 
 LiveUpdates::LiveUpdates(asio::any_io_executor executor, net::Rooms& rooms,
                          const TickPipeline* pipeline, TickLog* tick_log,
-                         std::optional<redis::Endpoint> subscriber, MetricsRegistry& metrics)
+                         std::unique_ptr<RedisSubscriber> subscriber, MetricsRegistry& metrics)
     : executor_(std::move(executor)),
       rooms_(rooms),
       pipeline_(pipeline),
       tick_log_(tick_log),
+      subscriber_(std::move(subscriber)),
       prune_timer_(std::make_unique<PruneTimer>(executor_)) {
-  if (subscriber) {
-    subscriber_ = std::make_unique<redis::Connection>(
-        executor_, redis::ConnectionOptions{.endpoint = *subscriber, .name = "subscriber"},
-        &metrics);
-    subscriber_->set_push_handler([this](const redis::Reply& r) { on_push(r); });
-    subscriber_->on_state_change([this](bool up) {
-      for (auto& a : assets_) {
-        if (!a || a->follow == Asset::Follow::kNone) continue;
-        a->follow = Asset::Follow::kSubscribing;
-        if (up) subscribe(*a);
-      }
+  if (subscriber_) {
+    subscriber_->set_handlers(RedisSubscriber::Handlers{
+        .on_message = [this](std::string_view channel,
+                             std::string_view payload) { on_message(channel, payload); },
+        .on_subscribed = [this](std::string_view channel) { on_subscribed(channel); },
+        // Up or down, a followed asset waits for its (re)subscription to be confirmed; the
+        // subscriber sends it once the connection is up.
+        .on_state_change =
+            [this](bool) {
+              for (auto& a : assets_) {
+                if (!a || a->follow == Asset::Follow::kNone) continue;
+                a->follow = Asset::Follow::kSubscribing;
+              }
+            },
     });
   }
   metrics.add_collector([this](MetricsWriter& w) {
@@ -174,8 +178,8 @@ void LiveUpdates::prune() {
     // is using (a follow() waiting for its subscription, a gap fill).
     if (a.local || a.filling || !a.waiters.empty() || wanted(a)) continue;
     if (std::chrono::steady_clock::now() - a.touched < kPruneInterval) continue;
-    if (a.follow != Asset::Follow::kNone && subscriber_ && subscriber_->connected()) {
-      subscriber_->send({"UNSUBSCRIBE", redis_keys::updates(a.name)});
+    if (a.follow != Asset::Follow::kNone && subscriber_) {
+      subscriber_->unsubscribe(redis_keys::updates(a.name));
     }
     by_name_.erase(a.name);
     free_.push_back(a.index);  // its rooms are empty: the index may name another asset
@@ -302,8 +306,7 @@ void LiveUpdates::on_batch(const IngestBatch& batch) {
 }
 
 void LiveUpdates::subscribe(Asset& a) {
-  if (!subscriber_ || !subscriber_->connected()) return;
-  subscriber_->send({"SUBSCRIBE", redis_keys::updates(a.name)});
+  if (subscriber_) subscriber_->subscribe(redis_keys::updates(a.name));
 }
 
 asio::awaitable<void> LiveUpdates::follow(std::string name) {
@@ -321,25 +324,24 @@ asio::awaitable<void> LiveUpdates::follow(std::string name) {
   w.erase(std::remove(w.begin(), w.end(), timer), w.end());
 }
 
-void LiveUpdates::on_push(const redis::Reply& r) {
-  if (r.elements.size() < 3 || !r.elements[1].is_string()) return;
-  const std::string_view kind = r.elements[0].str;
-  std::string_view channel = r.elements[1].str;
-  constexpr std::string_view kPrefix = "updates:{";
-  if (!channel.starts_with(kPrefix) || !channel.ends_with('}')) return;
-  const std::string_view name = channel.substr(kPrefix.size(), channel.size() - kPrefix.size() - 1);
-  auto it = by_name_.find(std::string(name));
+void LiveUpdates::on_subscribed(std::string_view channel) {
+  const auto name = redis_keys::asset_of_updates(channel);
+  if (!name) return;
+  auto it = by_name_.find(std::string(*name));
   if (it == by_name_.end()) return;
   Asset& a = *assets_[it->second];
-  if (kind == "subscribe") {
-    a.follow = Asset::Follow::kSubscribed;
-    for (auto& w : a.waiters) w->cancel();
-    // Resubscribed after a lost connection: fetch what was published meanwhile.
-    if (a.last_seq > 0 && !a.local && !a.filling) start_fill(a);
-    return;
-  }
-  if (kind != "message" || !r.elements[2].is_string()) return;
-  const std::string_view payload = r.elements[2].str;
+  a.follow = Asset::Follow::kSubscribed;
+  for (auto& w : a.waiters) w->cancel();
+  // Resubscribed after a lost connection: fetch what was published meanwhile.
+  if (a.last_seq > 0 && !a.local && !a.filling) start_fill(a);
+}
+
+void LiveUpdates::on_message(std::string_view channel, std::string_view payload) {
+  const auto name = redis_keys::asset_of_updates(channel);
+  if (!name) return;
+  auto it = by_name_.find(std::string(*name));
+  if (it == by_name_.end()) return;
+  Asset& a = *assets_[it->second];
   if (a.local) {
     ++stats_.duplicates;  // our own publication coming back
     return;

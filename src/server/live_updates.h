@@ -4,7 +4,7 @@
 //
 //   this server's pipeline ──IngestSink (after the Redis writer)──┐
 //                                                                  ├─> per-asset gate ─> rooms
-//   other servers ──Redis updates:{A} (one subscriber connection)──┘
+//   other servers ──Redis updates:{A} (RedisSubscriber)────────────┘
 //
 // The gate makes "each seq once and in order" hold for every client on every server: a tick
 // is delivered only if its seq is above the last one delivered for its asset; an asset this
@@ -13,8 +13,8 @@
 // while the gap is filled from `ticks:{A}`, then they follow in order. What the list no longer
 // holds is counted (quflx_live_gap_ticks_total) and shows as a jump in seq.
 //
-// Channels are subscribed per asset on demand (follow()), never per client, and re-subscribed
-// after a reconnect, followed by a gap fill. An asset this process ingests is never
+// Channels are subscribed per asset on demand (follow()), never per client; the subscriber
+// re-subscribes them after a reconnect, and each confirmation starts a gap fill. An asset this process ingests is never
 // subscribed: its updates come from the pipeline. Every few seconds, assets this process does
 // not ingest and no client is in a room of are dropped and their channels unsubscribed, so
 // clients naming ever new assets cannot grow the server or its subscriptions.
@@ -39,16 +39,12 @@
 #include "core/ingest.h"
 #include "net/frame.h"
 #include "net/rooms.h"
-#include "store/redis/endpoint.h"
 
 namespace quflx {
 
 class TickPipeline;
 class TickLog;
-namespace redis {
-class Connection;
-struct Reply;
-}  // namespace redis
+class RedisSubscriber;
 
 struct LiveUpdatesStats {
   std::uint64_t local_ticks = 0;
@@ -63,11 +59,11 @@ struct LiveUpdatesStats {
 class LiveUpdates final : public IngestSink {
  public:
   // `pipeline` (may be null) tells which assets this process ingests; `tick_log` (may be null
-  // without Redis) fills gaps; `subscriber` (empty without Redis) is where other servers'
-  // updates come from.
+  // without Redis) fills gaps; `subscriber` (null without Redis, not started; owned from now
+  // on) is where other servers' updates come from.
   LiveUpdates(boost::asio::any_io_executor executor, net::Rooms& rooms,
               const TickPipeline* pipeline, TickLog* tick_log,
-              std::optional<redis::Endpoint> subscriber, MetricsRegistry& metrics);
+              std::unique_ptr<RedisSubscriber> subscriber, MetricsRegistry& metrics);
   ~LiveUpdates() override;
 
   void start();
@@ -108,7 +104,8 @@ class LiveUpdates final : public IngestSink {
 
   void deliver_tick(Asset& a, std::uint64_t seq, std::string_view json, double time);
   void deliver_candle(Asset& a, Timeframe tf, const Candle& c, std::string_view json);
-  void on_push(const redis::Reply& r);
+  void on_subscribed(std::string_view channel);
+  void on_message(std::string_view channel, std::string_view payload);
   void on_remote_tick(Asset& a, std::string_view json);
   void on_remote_candle(Asset& a, std::string_view json);
   void subscribe(Asset& a);
@@ -122,7 +119,7 @@ class LiveUpdates final : public IngestSink {
   net::Rooms& rooms_;
   const TickPipeline* pipeline_;
   TickLog* tick_log_;
-  std::unique_ptr<redis::Connection> subscriber_;
+  std::unique_ptr<RedisSubscriber> subscriber_;
   std::vector<std::unique_ptr<Asset>> assets_;  // by index; null: a free slot
   std::vector<std::uint32_t> free_;              // free indexes, reused by new assets
   std::unordered_map<std::string, std::uint32_t> by_name_;

@@ -33,9 +33,9 @@
 #include "common/result.h"
 #include "server/config.h"
 #include "server/history_service.h"
-#include "store/candle_store.h"
-#include "store/tick_journal.h"
-#include "store/tick_persister.h"
+#include "store/pg/candle_store.h"
+#include "store/journal/tick_journal.h"
+#include "store/pg/tick_persister.h"
 
 namespace quflx {
 

@@ -34,9 +34,10 @@
 #include "server/status_routes.h"
 #include "pipeline/tick_pipeline.h"
 #include "store/redis/connection.h"
-#include "store/redis_seq_heads.h"
-#include "store/redis_tick_log.h"
-#include "store/redis_tick_writer.h"
+#include "store/redis/seq_heads.h"
+#include "store/redis/subscriber.h"
+#include "store/redis/tick_log.h"
+#include "store/redis/tick_writer.h"
 
 namespace quflx {
 
@@ -168,10 +169,16 @@ std::optional<Candle> Service::Impl::forming_bar(std::string_view asset, Timefra
 
 void Service::Impl::start_socketio() {
   // Sinks run in order: the Redis writer (and durable sinks) before clients see anything.
-  std::optional<redis::Endpoint> sub;
-  if (config.redis_url) sub = *redis::parse_redis_url(*config.redis_url);
-  live = std::make_unique<LiveUpdates>(ioc.get_executor(), rooms, &pipeline, tick_log.get(), sub,
-                                       metrics);
+  std::unique_ptr<RedisSubscriber> sub;
+  if (config.redis_url) {
+    sub = std::make_unique<RedisSubscriber>(
+        ioc.get_executor(),
+        redis::ConnectionOptions{.endpoint = *redis::parse_redis_url(*config.redis_url),
+                                 .name = "subscriber"},
+        &metrics);
+  }
+  live = std::make_unique<LiveUpdates>(ioc.get_executor(), rooms, &pipeline, tick_log.get(),
+                                       std::move(sub), metrics);
   pipeline.add_sink(*live);
   SocketApiDeps deps;
   deps.clock = &clock;

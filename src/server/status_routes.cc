@@ -4,7 +4,7 @@
 
 #include "pipeline/tick_pipeline.h"
 #include "store/redis/connection.h"
-#include "store/redis_tick_writer.h"
+#include "store/redis/tick_writer.h"
 
 namespace quflx {
 

@@ -20,11 +20,11 @@
 #include <thread>
 
 #include "core/candle_aggregator.h"
-#include "store/candle_store.h"
+#include "store/pg/candle_store.h"
 #include "store/pg/candle_rows.h"
 #include "store/pg/migrations.h"
-#include "store/tick_journal.h"
-#include "store/tick_persister.h"
+#include "store/journal/tick_journal.h"
+#include "store/pg/tick_persister.h"
 #include "tests/integration/asio_test_util.h"
 #include "tests/support/postgres_server.h"
 

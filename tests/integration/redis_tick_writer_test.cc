@@ -1,7 +1,7 @@
 // The tick path into Redis (TickPipeline + RedisTickWriter) against a real redis-server:
 // key names and types, list cap, candle cache TTL and size, publish order, and outages.
 
-#include "store/redis_tick_writer.h"
+#include "store/redis/tick_writer.h"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "store/redis_seq_heads.h"
+#include "store/redis/seq_heads.h"
 
 #include "core/asset.h"
 #include "protocol/market_json.h"

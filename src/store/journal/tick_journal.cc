@@ -1,10 +1,9 @@
-#include "store/tick_journal.h"
+#include "store/journal/tick_journal.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,32 +11,13 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <map>
 
-#include "store/tick_journal_format.h"
-#include "store/tick_journal_reader.h"
+#include "store/journal/segment_file.h"
+#include "store/journal/tick_journal_format.h"
 
 namespace quflx {
 namespace fs = std::filesystem;
 namespace {
-
-std::int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string segment_name(std::uint64_t start) { return fmt::format("{:020}.qtj", start); }
-
-std::optional<std::uint64_t> parse_segment_name(const std::string& name) {
-  if (name.size() != 24 || !name.ends_with(".qtj")) return std::nullopt;
-  std::uint64_t v = 0;
-  for (std::size_t i = 0; i < 20; ++i) {
-    if (name[i] < '0' || name[i] > '9') return std::nullopt;
-    v = v * 10 + static_cast<std::uint64_t>(name[i] - '0');
-  }
-  return v;
-}
 
 std::string errno_text() { return std::strerror(errno); }
 
@@ -56,9 +36,10 @@ struct TickJournal::Syncer {
 };
 
 TickJournal::TickJournal(boost::asio::any_io_executor executor, const AssetRegistry& assets,
-                 TickJournalOptions options, MetricsRegistry& metrics)
+                 TickJournalOptions options, MetricsRegistry& metrics, const Clock& clock)
     : executor_(std::move(executor)),
       assets_(assets),
+      clock_(clock),
       options_(std::move(options)),
       m_append_latency_(metrics.histogram("quflx_stage_latency_seconds",
                                           "Latency per pipeline stage, seconds",
@@ -88,12 +69,14 @@ TickJournal::~TickJournal() {
 
 Result<std::unique_ptr<TickJournal>> TickJournal::open(boost::asio::any_io_executor executor,
                                                const AssetRegistry& assets,
-                                               TickJournalOptions options, MetricsRegistry& metrics) {
+                                               TickJournalOptions options, MetricsRegistry& metrics,
+                                               const Clock& clock) {
   if (options.segment_bytes < 4096 || options.max_bytes < 2 * options.segment_bytes) {
     return make_error(ErrorCode::kInvalidConfig,
                       "tick journal: the spool bound must hold at least two segments");
   }
-  std::unique_ptr<TickJournal> log(new TickJournal(std::move(executor), assets, std::move(options), metrics));
+  std::unique_ptr<TickJournal> log(
+      new TickJournal(std::move(executor), assets, std::move(options), metrics, clock));
   std::error_code ec;
   fs::create_directories(log->options_.dir, ec);
   if (ec) {
@@ -135,94 +118,12 @@ Result<void> TickJournal::lock_dir() {
 }
 
 Result<void> TickJournal::recover() {
-  std::vector<std::pair<std::uint64_t, std::string>> files;
-  for (const auto& entry : fs::directory_iterator(options_.dir)) {
-    const auto name = entry.path().filename().string();
-    if (auto start = parse_segment_name(name)) files.emplace_back(*start, entry.path().string());
+  auto recovered = recover_journal(options_.dir, dir_fd_);
+  if (!recovered.ok()) return recovered.error();
+  recovery_ = std::move(recovered->report);
+  for (auto& s : recovered->segments) {
+    segments_.push_back(Segment{s.start, s.end, true, std::move(s.path)});
   }
-  std::sort(files.begin(), files.end());
-
-  std::map<std::string, std::uint64_t, std::less<>> last;
-  std::string buffer;
-  std::vector<std::uint64_t> record_max;
-  for (const auto& [start, path] : files) {
-    const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-    if (fd < 0) {
-      return make_error(ErrorCode::kUnavailable,
-                        fmt::format("tick journal: cannot open {}: {}", path, errno_text()));
-    }
-    struct stat st {};
-    ::fstat(fd, &st);
-    const auto size = static_cast<std::uint64_t>(st.st_size);
-    const auto scan = scan_segment(fd, 0, size, buffer, [&](const journal::Record& rec, std::uint64_t) {
-      ++recovery_.records;
-      record_max.assign(rec.assets.size(), 0);
-      for (const auto& t : rec.ticks) record_max[t.asset] = std::max(record_max[t.asset], t.seq);
-      for (const auto& s : rec.seqs) record_max[s.asset] = std::max(record_max[s.asset], s.last_seq);
-      recovery_.ticks += rec.ticks.size();
-      for (std::size_t i = 0; i < rec.assets.size(); ++i) {
-        if (record_max[i] == 0) continue;
-        auto it = last.find(rec.assets[i]);
-        if (it == last.end()) {
-          last.emplace(std::string(rec.assets[i]), record_max[i]);
-        } else {
-          it->second = std::max(it->second, record_max[i]);
-        }
-      }
-      return true;
-    });
-    if (scan.io_error) {
-      ::close(fd);
-      return make_error(ErrorCode::kUnavailable,
-                        fmt::format("tick journal: cannot read {}: {}", path, errno_text()));
-    }
-    if (scan.end < size) {
-      // A write cut short by a crash can only be the newest segment's last record; anything
-      // else that does not decode (a bad checksum, or a record running past the end of an
-      // older segment) is corruption.
-      const bool newest = start == files.back().first;
-      if (scan.status == journal::DecodeStatus::kCorrupt || !newest) {
-        // Keep the unreadable bytes for inspection, on disk before they are cut off here; the
-        // records before them are good.
-        const std::string aside = path + ".corrupt";
-        std::string rest(size - scan.end, '\0');
-        const auto n = ::pread(fd, rest.data(), rest.size(), static_cast<off_t>(scan.end));
-        const int out = ::open(aside.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        const bool kept = n == static_cast<ssize_t>(rest.size()) && out >= 0 &&
-                          ::write(out, rest.data(), rest.size()) == n && ::fsync(out) == 0 &&
-                          ::fsync(dir_fd_) == 0;
-        if (out >= 0) ::close(out);
-        if (!kept) {
-          ::close(fd);
-          return make_error(ErrorCode::kUnavailable,
-                            fmt::format("tick journal: corrupt record in {} at offset {}, and its "
-                                        "bytes could not be set aside in {}: {}",
-                                        path, scan.end, aside, errno_text()));
-        }
-        recovery_.corrupt_files.push_back(aside);
-        spdlog::error("tick journal: corrupt record in {} at offset {}; {} bytes after it moved to {}",
-                      path, scan.end, size - scan.end, aside);
-      } else {
-        recovery_.torn_bytes += size - scan.end;
-        spdlog::warn("tick journal: {} ended in an incomplete record (a crash during a write); cut "
-                     "{} bytes", path, size - scan.end);
-      }
-      if (::ftruncate(fd, static_cast<off_t>(scan.end)) != 0 || ::fsync(fd) != 0) {
-        ::close(fd);
-        return make_error(ErrorCode::kUnavailable,
-                          fmt::format("tick journal: cannot truncate {}: {}", path, errno_text()));
-      }
-    }
-    ::close(fd);
-    if (scan.end == 0) {
-      ::unlink(path.c_str());
-      continue;
-    }
-    segments_.push_back(Segment{start, start + scan.end, true, path});
-    recovery_.bytes += scan.end;
-  }
-  recovery_.segments = segments_.size();
-  for (auto& [name, seq] : last) recovery_.last_seqs.emplace_back(name, seq);
   const std::uint64_t end = segments_.empty() ? 0 : segments_.back().end;
   written_.store(end, std::memory_order_release);
   synced_.store(end, std::memory_order_release);
@@ -232,7 +133,7 @@ Result<void> TickJournal::recover() {
 }
 
 Result<void> TickJournal::open_segment(std::uint64_t start) {
-  const std::string path = options_.dir + "/" + segment_name(start);
+  const std::string path = options_.dir + "/" + segment_file_name(start);
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) {
     return make_error(ErrorCode::kUnavailable,

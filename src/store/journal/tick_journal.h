@@ -23,7 +23,7 @@
 // concatenation of all segments ever written; `<dir>/LOCK` (flock) keeps a second server off
 // the same directory. On open, every segment is checked record by record: a torn tail (a crash
 // mid-write) is cut off; a corrupt record in the middle ends its segment, and the bytes after
-// it are kept aside in `<segment>.corrupt` and reported. New appends always go to a fresh
+// it are kept aside in `<segment>.corrupt` and reported (recovery.h). New appends always go to a fresh
 // segment, which starts with a snapshot of every asset's last seq, so the newest segment alone
 // tells where numbering continues even after older ones were persisted and deleted.
 
@@ -44,7 +44,9 @@
 
 #include "common/metrics.h"
 #include "common/result.h"
+#include "common/time.h"
 #include "core/ingest.h"
+#include "store/journal/recovery.h"
 
 namespace quflx {
 
@@ -59,17 +61,6 @@ struct TickJournalOptions {
   // 0: fdatasync inside every append. Otherwise at most this long between syncs (as Redis's
   // appendfsync everysec): a power loss may cost that much, a process crash nothing.
   std::chrono::milliseconds fsync_interval{1000};
-};
-
-struct TickJournalRecovery {
-  // The highest seq per asset found in the log (ticks and snapshots).
-  std::vector<std::pair<std::string, std::uint64_t>> last_seqs;
-  std::size_t segments = 0;
-  std::uint64_t records = 0;
-  std::uint64_t ticks = 0;
-  std::uint64_t bytes = 0;        // retained, to be persisted (or already partly persisted)
-  std::uint64_t torn_bytes = 0;   // cut off the end of a segment (incomplete last write)
-  std::vector<std::string> corrupt_files;  // bytes moved aside after a corrupt record
 };
 
 struct TickJournalStats {
@@ -87,10 +78,12 @@ struct TickJournalStats {
 class TickJournal final : public DurableSink {
  public:
   // Creates the directory if needed, takes its lock and recovers what is there. `assets` gives
-  // the names of the AssetIds in appended batches.
+  // the names of the AssetIds in appended batches; `clock` stamps each record with the time it
+  // was written (it must outlive the journal).
   static Result<std::unique_ptr<TickJournal>> open(boost::asio::any_io_executor executor,
                                                const AssetRegistry& assets,
-                                               TickJournalOptions options, MetricsRegistry& metrics);
+                                               TickJournalOptions options, MetricsRegistry& metrics,
+                                               const Clock& clock = wall_clock());
   ~TickJournal() override;
   TickJournal(const TickJournal&) = delete;
   TickJournal& operator=(const TickJournal&) = delete;
@@ -136,7 +129,8 @@ class TickJournal final : public DurableSink {
  private:
   struct Syncer;
   TickJournal(boost::asio::any_io_executor executor, const AssetRegistry& assets,
-          TickJournalOptions options, MetricsRegistry& metrics);
+          TickJournalOptions options, MetricsRegistry& metrics, const Clock& clock);
+  std::int64_t now_us() const { return unix_micros(clock_.now()); }
   Result<void> lock_dir();
   Result<void> recover();
   Result<void> open_segment(std::uint64_t start);
@@ -149,6 +143,7 @@ class TickJournal final : public DurableSink {
 
   boost::asio::any_io_executor executor_;
   const AssetRegistry& assets_;
+  const Clock& clock_;
   TickJournalOptions options_;
   TickJournalRecovery recovery_;
   int lock_fd_ = -1;

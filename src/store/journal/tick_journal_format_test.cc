@@ -1,4 +1,4 @@
-#include "store/tick_journal_format.h"
+#include "store/journal/tick_journal_format.h"
 
 #include <gtest/gtest.h>
 

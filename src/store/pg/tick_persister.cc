@@ -1,4 +1,4 @@
-#include "store/tick_persister.h"
+#include "store/pg/tick_persister.h"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -11,24 +11,12 @@
 #include "store/pg/candle_rows.h"
 #include "store/pg/copy_binary.h"
 #include "store/pg/migrations.h"
-#include "store/tick_journal_reader.h"
+#include "store/journal/tick_journal_reader.h"
 
 namespace quflx {
 namespace {
 
 using Steady = std::chrono::steady_clock;
-
-std::int64_t now_unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::int64_t now_unix_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // `{"EURUSD_otc","#AAPL_otc"}`: asset names never contain quotes or backslashes (they are
 // validated), so quoting each element is all a text[] literal needs.
@@ -95,9 +83,11 @@ struct TickPersister::Batch {
   bool empty() const { return ticks.rows() == 0 && candles.empty(); }
 };
 
-TickPersister::TickPersister(TickJournal& log, PersisterOptions options, MetricsRegistry& metrics)
+TickPersister::TickPersister(TickJournal& log, PersisterOptions options, MetricsRegistry& metrics,
+                             const Clock& clock)
     : journal_(log),
       options_(std::move(options)),
+      clock_(clock),
       batch_(std::make_unique<Batch>()),
       metrics_(metrics),
       m_batches_(metrics.counter("quflx_pg_write_batches_total",
@@ -185,7 +175,7 @@ PersisterStatus TickPersister::status() const {
     }
     if (oldest_written_at_us_ > 0) {
       s.oldest_unpersisted_age_s =
-          std::max(0.0, static_cast<double>(now_unix_us() - oldest_written_at_us_) / 1e6);
+          std::max(0.0, static_cast<double>(unix_micros(clock_.now()) - oldest_written_at_us_) / 1e6);
     }
   }
   const auto written = journal_.written_position();
@@ -362,7 +352,7 @@ Result<void> TickPersister::commit(Batch& b) {
 }
 
 void TickPersister::after_commit(const Batch& b) {
-  const auto now_ms = now_unix_ms();
+  const auto now_ms = unix_millis(clock_.now());
   const std::uint64_t rows = b.ticks.rows();
   for (std::size_t p = 0; p < b.pairs.size(); ++p) {
     if (b.max_seq[p] == 0) continue;

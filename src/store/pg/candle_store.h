@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "common/time.h"
 #include "core/candle.h"
 #include "store/pg/connection.h"
 
@@ -32,7 +33,8 @@ class CandleStore {
   // Queries waiting for the worker; more fail at once with `unavailable`.
   static constexpr std::size_t kMaxWaiting = 256;
 
-  explicit CandleStore(pg::ConnectOptions options);
+  // `clock` (outliving the store) tells which bars aggregated from ticks have ended.
+  explicit CandleStore(pg::ConnectOptions options, const Clock& clock = wall_clock());
   ~CandleStore();
   CandleStore(const CandleStore&) = delete;
   CandleStore& operator=(const CandleStore&) = delete;
@@ -54,6 +56,7 @@ class CandleStore {
   void run();
 
   pg::ConnectOptions options_;
+  const Clock& clock_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Job> jobs_;

@@ -1,31 +1,16 @@
 #pragma once
-// Reading the tick journal: scan_segment() walks the records of one segment file (recovery uses it
-// to check every record); TickJournalReader follows the log across segments up to the written
-// position for the persister. Record contents (asset names) view an internal buffer and are
+// TickJournalReader follows the log across segments up to the written position, for the
+// persister (on its thread). Record contents (asset names) view an internal buffer and are
 // valid only during the callback.
 
 #include <cstdint>
 #include <functional>
 #include <string>
 
-#include "store/tick_journal.h"
-#include "store/tick_journal_format.h"
+#include "store/journal/tick_journal.h"
+#include "store/journal/tick_journal_format.h"
 
 namespace quflx {
-
-struct SegmentScan {
-  std::uint64_t end = 0;  // offset after the last whole, valid record
-  journal::DecodeStatus status = journal::DecodeStatus::kOk;  // why it stopped (kOk: reached `to`)
-  bool io_error = false;
-  bool stopped = false;   // the callback asked to stop
-};
-
-using RecordFn = std::function<bool(const journal::Record& record, std::uint64_t end_offset)>;
-
-// Reads records of the open file `fd` from byte `from` up to byte `to` (the file's end if
-// larger). `fn` returns false to stop after a record.
-SegmentScan scan_segment(int fd, std::uint64_t from, std::uint64_t to, std::string& buffer,
-                         const RecordFn& fn);
 
 // Follows a TickJournal from a position. One reader per consumer thread.
 class TickJournalReader {

@@ -36,8 +36,9 @@
 
 #include "common/log.h"
 #include "common/metrics.h"
+#include "common/time.h"
 #include "store/pg/connection.h"
-#include "store/tick_journal.h"
+#include "store/journal/tick_journal.h"
 
 namespace quflx {
 
@@ -80,7 +81,9 @@ struct PersisterStatus {
 
 class TickPersister {
  public:
-  TickPersister(TickJournal& log, PersisterOptions options, MetricsRegistry& metrics);
+  // `clock` (outliving the persister) dates commits and the age of the oldest pending tick.
+  TickPersister(TickJournal& log, PersisterOptions options, MetricsRegistry& metrics,
+                const Clock& clock = wall_clock());
   ~TickPersister();  // stop()s
   TickPersister(const TickPersister&) = delete;
   TickPersister& operator=(const TickPersister&) = delete;
@@ -109,6 +112,7 @@ class TickPersister {
 
   TickJournal& journal_;
   PersisterOptions options_;
+  const Clock& clock_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> flush_{false};

@@ -4,7 +4,8 @@
 // Per batch, in one pipelined write: for each asset, `LPUSH ticks:{A}` of its new ticks (one
 // command, oldest first so the newest ends at the head) and `LTRIM` to the cap; then a
 // `PUBLISH updates:{A}` per tick and per candle update, in order; then `SET
-// historical:{A}:{TF} ... EX ttl` for every (asset, timeframe) whose closed bars changed. The
+// historical:{A}:{TF} ... EX ttl` (RedisCandleCache) for every (asset, timeframe) whose closed
+// bars changed. The
 // list is written before the publish, so whoever receives seq N can already find it in the
 // list (gap-free resume relies on this).
 //
@@ -25,6 +26,7 @@
 
 #include "common/metrics.h"
 #include "core/ingest.h"
+#include "store/redis/candle_cache.h"
 #include "store/redis/connection.h"
 
 namespace quflx {
@@ -83,13 +85,12 @@ class RedisTickWriter final : public IngestSink {
   std::vector<AssetKeys> keys_;
   std::vector<Recent> recent_;
   std::string ltrim_stop_;
-  std::string ttl_;
 
   // Reused per batch: tick indexes grouped by asset, and argv for LPUSH.
   std::vector<std::vector<std::uint32_t>> by_asset_;
   std::vector<AssetId> touched_;
   std::vector<std::string_view> argv_;
-  std::string history_json_;
+  RedisCandleCache cache_;
 
   Counter& m_unwritten_;
   Histogram& m_latency_;

@@ -1,4 +1,4 @@
-#include "store/candle_store.h"
+#include "store/pg/candle_store.h"
 
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
@@ -35,7 +35,8 @@ asio::awaitable<Result<T>> on_worker(Submit submit, Fn fn) {
 
 }  // namespace
 
-CandleStore::CandleStore(pg::ConnectOptions options) : options_(std::move(options)) {
+CandleStore::CandleStore(pg::ConnectOptions options, const Clock& clock)
+    : options_(std::move(options)), clock_(clock) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -106,12 +107,11 @@ asio::awaitable<Result<std::vector<Candle>>> CandleStore::latest(std::string ass
                                                                  std::size_t limit) {
   return on_worker<std::vector<Candle>>(
       [this](Job j) { submit(std::move(j)); },
-      [asset = std::move(asset), tf, limit](pg::Connection& conn) -> Result<std::vector<Candle>> {
+      [this, asset = std::move(asset), tf, limit](
+          pg::Connection& conn) -> Result<std::vector<Candle>> {
         auto rows = pg::latest_candles(conn, asset, tf, limit);
         if (!rows.ok() || !rows->empty()) return rows;
-        const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
+        const auto now_s = unix_micros(clock_.now()) / 1'000'000;
         return pg::candles_from_ticks(conn, asset, tf, limit, now_s);
       });
 }

@@ -1,9 +1,8 @@
-#include "store/redis_tick_writer.h"
+#include "store/redis/tick_writer.h"
 
 #include <spdlog/spdlog.h>
 
-#include "protocol/market_json.h"
-#include "store/redis_keys.h"
+#include "store/redis/keys.h"
 
 namespace quflx {
 
@@ -15,7 +14,7 @@ RedisTickWriter::RedisTickWriter(redis::Connection& connection, const AssetRegis
       candles_(candles),
       options_(options),
       ltrim_stop_(std::to_string(options.tick_list_cap == 0 ? 0 : options.tick_list_cap - 1)),
-      ttl_(std::to_string(options.history_ttl.count())),
+      cache_(connection, CandleCacheOptions{options.history_candles, options.history_ttl}),
       m_unwritten_(metrics.counter("quflx_redis_ticks_unwritten_total",
                                    "Accepted ticks not written to Redis (down or backlogged)")),
       m_latency_(metrics.histogram("quflx_stage_latency_seconds",
@@ -58,11 +57,8 @@ void RedisTickWriter::count_unwritten(std::size_t n) {
 }
 
 bool RedisTickWriter::write_history(AssetId asset, Timeframe tf) {
-  history_json_.clear();
-  append_history_json(history_json_, assets_.name(asset), tf, candles_.closed(asset, tf),
-                      options_.history_candles);
   const auto& k = keys(asset).historical[index_of(tf)];
-  if (!conn_.send({"SET", k, history_json_, "EX", ttl_})) return false;
+  if (!cache_.send_write(k, assets_.name(asset), tf, candles_.closed(asset, tf))) return false;
   ++stats_.history_writes;
   return true;
 }

@@ -1,7 +1,7 @@
 #pragma once
 // TickLog: reads ticks back from `ticks:{A}` (the newest-first list RedisTickWriter keeps), for
 // gap-free resume (`subscribe_redis_updates` with `last_seq`), for filling a gap in what a
-// server relays from another one, and for `GET /api/ticks`.
+// server relays from another one, and for `GET /api/ticks`; and its length (`get_redis_status`).
 //
 // A read answers the ticks with seq > `after`, oldest first, and says exactly which seqs in
 // (after, newest] the list no longer holds (trimmed away, or never written while Redis was
@@ -48,6 +48,8 @@ class TickLog {
   boost::asio::awaitable<Result<TickSlice>> read_after(std::string asset, std::uint64_t after);
   // The seq at the head of ticks:{A}; 0 if the list is empty (or its head is not a tick).
   boost::asio::awaitable<Result<std::uint64_t>> newest_seq(std::string asset);
+  // How many entries ticks:{A} holds (LLEN; 0 if there is no list).
+  boost::asio::awaitable<Result<std::int64_t>> length(std::string asset);
 
  private:
   redis::Connection& conn_;

@@ -1,8 +1,8 @@
-#include "store/redis_tick_log.h"
+#include "store/redis/tick_log.h"
 
 #include "protocol/market_json.h"
 #include "store/redis/connection.h"
-#include "store/redis_keys.h"
+#include "store/redis/keys.h"
 
 namespace quflx {
 
@@ -55,6 +55,16 @@ boost::asio::awaitable<Result<std::uint64_t>> TickLog::newest_seq(std::string as
   if (!r.is_string()) co_return std::uint64_t{0};
   const auto tick = parse_tick_json(r.str);
   co_return tick ? tick->seq : 0;
+}
+
+boost::asio::awaitable<Result<std::int64_t>> TickLog::length(std::string asset) {
+  if (!conn_.connected()) co_return make_error(ErrorCode::kUnavailable, "redis is not connected");
+  std::vector<std::string> argv{"LLEN", redis_keys::ticks(asset)};
+  const redis::Reply r = co_await conn_.request(std::move(argv));
+  if (r.type != redis::Reply::Type::kInteger) {
+    co_return make_error(ErrorCode::kUnavailable, "redis: " + r.str);
+  }
+  co_return static_cast<std::int64_t>(r.integer);
 }
 
 }  // namespace quflx

@@ -1,4 +1,4 @@
-#include "store/redis_tick_log.h"
+#include "store/redis/tick_log.h"
 
 #include <gtest/gtest.h>
 

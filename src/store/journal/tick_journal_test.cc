@@ -1,4 +1,4 @@
-#include "store/tick_journal.h"
+#include "store/journal/tick_journal.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "store/tick_journal_reader.h"
+#include "store/journal/tick_journal_reader.h"
 
 namespace quflx {
 namespace {
