@@ -55,7 +55,9 @@ Command add_migrate_command(CLI::App& app) {
   cmd->add_option("--database-url", *url,
                   fmt::format("PostgreSQL URL (default: env {}, {}, then {})", kDatabaseUrlEnv,
                               kDatabaseUrlAltEnv, kDefaultDatabaseUrl));
-  return {cmd, [url] { return migrate(url->empty() ? database_url_from_env(process_env()) : *url); }};
+  return {cmd, [url] {
+            return migrate(url->empty() ? database_url_from_env(process_env()) : *url);
+          }};
 }
 
 }  // namespace quflx

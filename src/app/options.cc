@@ -116,8 +116,8 @@ Result<void> check_url_scheme(const std::string& s,
   for (std::string_view scheme : schemes) {
     if (s.starts_with(scheme)) return {};
   }
-  return option_problem(
-      fmt::format("must start with {} (got '{}')", fmt::join(schemes.begin(), schemes.end(), " or "), s));
+  return option_problem(fmt::format("must start with {} (got '{}')",
+                                    fmt::join(schemes.begin(), schemes.end(), " or "), s));
 }
 
 Values split_list(const std::string& s) {

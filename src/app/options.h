@@ -151,7 +151,8 @@ Result<Duration> parse_seconds(const std::string& s, double min, double max, boo
                                                       static_cast<double>(Period::num)));
 }
 // A URL that starts with one of `schemes` ("ws://", "wss://").
-Result<void> check_url_scheme(const std::string& s, std::initializer_list<std::string_view> schemes);
+Result<void> check_url_scheme(const std::string& s,
+                              std::initializer_list<std::string_view> schemes);
 // Runs `set(value)` if `r` holds one; else returns its error.
 template <class T, class F>
 Result<void> with_value(const Result<T>& r, F&& set) {

@@ -139,7 +139,8 @@ TEST(Options, ErrorsNameTheOptionAndItsSource) {
 }
 
 TEST(Options, MarkdownListsEveryOptionWithBothVariables) {
-  const std::string md = options_markdown(specs_of(std::span<const Option<ToolConfig>>(kToolOptions)));
+  const std::string md =
+      options_markdown(specs_of(std::span<const Option<ToolConfig>>(kToolOptions)));
   EXPECT_THAT(md, HasSubstr("| `--rate` | `tool.rate` | `TOOL_RATE, OLD_TOOL_RATE` | `2` | "
                             "Events per second | calm |\n"));
   EXPECT_THAT(md, HasSubstr("| `--url` | `url` | `TOOL_URL` | `(unset)` |"));

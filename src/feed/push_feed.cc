@@ -11,7 +11,9 @@ namespace {
 class PushSink final : public FrameSink {
  public:
   PushSink(FrameIngest& frames, PushResult& result) : frames_(frames), result_(result) {}
-  void on_ticks(std::span<const RawTick> ticks) override { ticks_.assign(ticks.begin(), ticks.end()); }
+  void on_ticks(std::span<const RawTick> ticks) override {
+    ticks_.assign(ticks.begin(), ticks.end());
+  }
   void on_history(const HistoryPayload&) override {}
   void on_active_asset(std::string_view) override {}
   void on_fault(FrameFault fault, std::string_view detail) override {

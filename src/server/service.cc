@@ -240,7 +240,8 @@ void Service::Impl::register_routes() {
   register_status_routes(http, metrics, [this] { return state(); });
   if (feeds.push) {
     // With persistence the reply waits until the accepted ticks are synced to disk.
-    PushRouteDeps deps{feeds.push, config.auth_token, [this] { return persistence != nullptr; }, {}};
+    PushRouteDeps deps{feeds.push, config.auth_token,
+                       [this] { return persistence != nullptr; }, {}};
     deps.sync = [this]() -> asio::awaitable<bool> { return persistence->synced(); };
     register_push_route(http, std::move(deps));
   }
