@@ -46,7 +46,7 @@ class UpstreamFeed : public Feed {
   // state, ticks, and "<describe()>, N history bars, N inputs skipped, N stale assets[; why]".
   FeedStatus status() const final;
 
-  FrameIngest& frames() { return frames_; }
+  FrameIngest* frames() final { return &frames_; }
 
  protected:
   UpstreamFeed(std::string name, boost::asio::any_io_executor executor, TickIngest& ingest,

@@ -3,9 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/json_out.h"
-#include "feed/frame_ingest.h"
-#include "protocol/feed_frames.h"
-#include "pipeline/tick_pipeline.h"
+#include "feed/push_feed.h"
 
 namespace quflx {
 namespace {
@@ -14,24 +12,6 @@ using net::HttpRequest;
 using net::HttpResponse;
 
 constexpr std::size_t kMaxErrorsListed = 50;
-
-// Collects one request's ticks and faults; counts faults in the push feed's metrics too.
-class RequestSink final : public FrameSink {
- public:
-  explicit RequestSink(FrameIngest& frames) : frames_(frames) {}
-  void on_ticks(std::span<const RawTick> ticks) override { ticks_.assign(ticks.begin(), ticks.end()); }
-  void on_history(const HistoryPayload&) override {}
-  void on_active_asset(std::string_view) override {}
-  void on_fault(FrameFault fault, std::string_view detail) override {
-    frames_.on_fault(fault, detail);
-    faults.push_back({fault, std::string(detail)});
-  }
-  std::vector<RawTick> ticks_;
-  std::vector<std::pair<FrameFault, std::string>> faults;
-
- private:
-  FrameIngest& frames_;
-};
 
 std::string_view presented_token(const HttpRequest& req) {
   if (auto a = req.header("authorization")) {
@@ -65,21 +45,10 @@ void register_push_route(net::HttpServer& http, PushRouteDeps deps) {
                      "POST /api/ticks needs 'Authorization: Bearer <token>' with the server's "
                      "--auth-token");
                }
-               RequestSink sink(*deps.frames);
-               TickScratch scratch;
-               decode_json_ticks(req.body, scratch, sink);
-               std::vector<TickRejection> rejections;
-               std::size_t accepted = 0;
-               if (!sink.ticks_.empty()) {
-                 accepted = deps.pipeline->ingest(deps.feed, sink.ticks_, rejections);
-                 deps.frames->note_ticks(sink.ticks_);
-               }
-               const bool nothing_parsed =
-                   sink.ticks_.empty() && !sink.faults.empty() &&
-                   sink.faults.front().first == FrameFault::kBadJson;
+               const PushResult result = deps.feed->push(req.body);
                std::string body;
-               body += fmt::format(R"({{"accepted":{},"rejected":{},"errors":[)", accepted,
-                                   rejections.size() + sink.faults.size());
+               body += fmt::format(R"({{"accepted":{},"rejected":{},"errors":[)", result.accepted,
+                                   result.refused.size() + result.faults.size());
                std::size_t listed = 0;
                auto add = [&](std::string_view code, std::string_view message) {
                  if (listed++ >= kMaxErrorsListed) return;
@@ -90,16 +59,16 @@ void register_push_route(net::HttpServer& http, PushRouteDeps deps) {
                  json_out::append_string(body, message);
                  body += '}';
                };
-               for (const auto& [fault, detail] : sink.faults) {
+               for (const auto& [fault, detail] : result.faults) {
                  add(fault == FrameFault::kBadJson ? "bad_json" : "bad_payload", detail);
                }
-               for (const auto& r : rejections) {
+               for (const auto& r : result.refused) {
                  add(to_string(r.code), fmt::format("tick {}: {}", r.index, r.message));
                }
                bool durable = deps.durable && deps.durable();
-               if (durable && accepted > 0 && deps.sync) durable = co_await deps.sync();
+               if (durable && result.accepted > 0 && deps.sync) durable = co_await deps.sync();
                body += fmt::format(R"(],"durable":{}}})", durable);
-               co_return HttpResponse::json(nothing_parsed ? 400 : 200, std::move(body));
+               co_return HttpResponse::json(result.nothing_parsed ? 400 : 200, std::move(body));
              });
 }
 

@@ -1,9 +1,10 @@
 #pragma once
-// POST /api/ticks (SPEC §2 "push", §5): external producers push a JSON array of ticks
-// ({"asset","price","timestamp"}; one object is accepted too) with `Authorization: Bearer
-// TOKEN` (or `X-Auth-Token: TOKEN`). The ticks take the same path as every feed's (feed name
-// "push"); malformed elements and rejected ticks are counted and listed in the reply, the
-// valid ones are kept.
+// POST /api/ticks (SPEC §2 "push", §5), the HTTP adapter of the push feed (feed/push_feed):
+// external producers push a JSON array of ticks ({"asset","price","timestamp"}; one object is
+// accepted too) with `Authorization: Bearer TOKEN` (or `X-Auth-Token: TOKEN`). The route checks
+// the token, hands the body to PushFeed::push (decoding, ingest, fault counters, staleness),
+// waits for durability and writes the reply; malformed elements and rejected ticks are listed
+// in it, the valid ones are kept.
 //
 // Reply 200: {"accepted":N,"rejected":M,"errors":[{"code","message"}...(first 50)],
 //             "durable":true}
@@ -18,20 +19,14 @@
 #include <functional>
 #include <string>
 
-#include "common/metrics.h"
-#include "common/time.h"
-#include "core/ingest.h"
 #include "net/http_server.h"
 
 namespace quflx {
 
-class TickPipeline;
-class FrameIngest;
+class PushFeed;
 
 struct PushRouteDeps {
-  TickPipeline* pipeline = nullptr;
-  FeedId feed = 0;
-  FrameIngest* frames = nullptr;  // staleness and fault counters of the push feed
+  PushFeed* feed = nullptr;
   std::string auth_token;         // must not be empty
   std::function<bool()> durable;  // whether a durable sink is registered
   // Waits until the ticks accepted so far are on disk; true if they are. Null without a

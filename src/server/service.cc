@@ -1,6 +1,5 @@
 #include "server/service.h"
 
-#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -13,14 +12,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <csignal>
-#include <random>
 
 #include "common/json_out.h"
-#include "feed/cdp_feed.h"
-#include "feed/csv_feed.h"
+#include "feed/feed_factory.h"
 #include "feed/frame_ingest.h"
-#include "feed/sim_feed.h"
-#include "feed/ws_feed.h"
 #include "net/engine_server.h"
 #include "net/http_server.h"
 #include "net/rooms.h"
@@ -63,7 +58,6 @@ struct Service::Impl {
   asio::awaitable<void> restore_sequence();
   void start_socketio();
   void register_routes();
-  FeedRegistration feed_registration(const std::string& name) const;
   void watch_frames(FrameIngest& frames);
   std::optional<Candle> forming_bar(std::string_view asset, Timeframe tf) const;
   void create_feeds();
@@ -89,10 +83,8 @@ struct Service::Impl {
   std::unique_ptr<SocketApi> api;
   std::unique_ptr<net::SocketServer> sockets;
   std::unique_ptr<net::EngineServer> engine;
-  std::vector<std::unique_ptr<Feed>> feeds;
-  // The push feed has no Feed object of its own: POST /api/ticks is its input.
-  std::unique_ptr<FeedFaults> push_faults;
-  std::unique_ptr<FrameIngest> push_frames;
+  FeedSet feeds;  // created before the HTTP server listens, started after restore_sequence()
+  bool feeds_started = false;
   // detect_asset: the symbol the broker's chart shows, from the latest updateCharts.
   std::string active_asset;
   asio::steady_timer clock_timer;
@@ -191,7 +183,12 @@ void Service::Impl::start_socketio() {
   deps.auth_token = config.auth_token;
   deps.version = QUFLX_VERSION;
   deps.forming = [this](std::string_view asset, Timeframe tf) { return forming_bar(asset, tf); };
-  deps.ingesting = [this] { return !feeds.empty() && !stopping; };
+  // The push feed only takes what producers send; is_running counts the feeds that produce.
+  deps.ingesting = [this] {
+    return feeds_started && !stopping &&
+           std::any_of(feeds.all.begin(), feeds.all.end(),
+                       [](const auto& f) { return f->name() != "push"; });
+  };
   deps.active_asset = [this]() -> std::optional<std::string> {
     if (active_asset.empty()) return std::nullopt;
     return active_asset;
@@ -227,14 +224,6 @@ void Service::Impl::start_socketio() {
   live->start();
 }
 
-FeedRegistration Service::Impl::feed_registration(const std::string& name) const {
-  const Micros offset = config.clock_offset(name);
-  if (offset != Micros{0}) {
-    spdlog::info("feed {}: clock offset {} s", name, static_cast<double>(offset.count()) / 1e6);
-  }
-  return FeedRegistration{name, /*replay_clock=*/name == "csv", offset};
-}
-
 void Service::Impl::watch_frames(FrameIngest& frames) {
   frames.set_active_asset_handler([this](std::string_view asset) {
     if (asset == active_asset) return;
@@ -257,14 +246,9 @@ void Service::Impl::watch_frames(FrameIngest& frames) {
 
 void Service::Impl::register_routes() {
   register_status_routes(http, metrics, [this] { return state(); });
-  if (std::find(config.feeds.begin(), config.feeds.end(), "push") != config.feeds.end()) {
-    const FeedId id = pipeline.register_feed(feed_registration("push"));
-    push_faults = std::make_unique<FeedFaults>("push", metrics);
-    push_frames = std::make_unique<FrameIngest>(pipeline, id, "push", *push_faults, clock,
-                                                metrics, config.stale_after);
-    watch_frames(*push_frames);
+  if (feeds.push) {
     // With persistence the reply waits until the accepted ticks are synced to disk.
-    PushRouteDeps deps{&pipeline, id, push_frames.get(), config.auth_token,
+    PushRouteDeps deps{feeds.push, config.auth_token,
                        [this] { return persistence != nullptr; }, {}};
     deps.sync = [this]() -> asio::awaitable<bool> { return persistence->synced(); };
     register_push_route(http, std::move(deps));
@@ -276,54 +260,18 @@ void Service::Impl::register_routes() {
 }
 
 void Service::Impl::create_feeds() {
-  for (const auto& name : config.feeds) {
-    if (name == "sim") {
-      const FeedId id = pipeline.register_feed(FeedRegistration{"sim", false, Micros{0}});
-      SimOptions o;
-      o.assets = config.sim_assets;
-      o.ticks_per_second_per_asset = config.sim_rate;
-      o.seed = config.sim_seed_given ? config.sim_seed : std::random_device{}();
-      feeds.push_back(std::make_unique<SimFeed>(ioc.get_executor(), pipeline, id, o, clock));
-    } else if (name == "ws") {
-      const FeedId id = pipeline.register_feed(feed_registration("ws"));
-      WsFeedOptions o;
-      o.url = *parse_web_url(config.ws_url);  // validated with the configuration
-      o.format = config.ws_format == "json" ? FeedFormat::kJson : FeedFormat::kPocketOption;
-      o.send_on_connect = config.ws_send;
-      o.keepalive_message = config.ws_keepalive;
-      o.keepalive_interval = config.ws_keepalive_interval;
-      o.stale_after = config.stale_after;
-      o.client.idle_timeout = config.ws_idle_timeout;
-      o.client.ca_file = config.ws_ca_file;
-      auto f = std::make_unique<WsFeed>(ioc.get_executor(), pipeline, id, o, clock, metrics);
-      watch_frames(f->frames());
-      feeds.push_back(std::move(f));
-    } else if (name == "cdp") {
-      const FeedId id = pipeline.register_feed(feed_registration("cdp"));
-      CdpFeedOptions o;
-      auto url = parse_web_url(config.cdp_url);
-      if (!url.ok()) {
-        spdlog::error("feed cdp: {}", url.error().message);
-        continue;
-      }
-      o.cdp_url = *url;
-      o.target_filter = config.cdp_target;
-      o.format = config.ws_format == "json" ? FeedFormat::kJson : FeedFormat::kPocketOption;
-      o.stale_after = config.stale_after;
-      o.client.idle_timeout = config.ws_idle_timeout;
-      o.client.ca_file = config.ws_ca_file;
-      auto f = std::make_unique<CdpFeed>(ioc.get_executor(), pipeline, id, o, clock, metrics);
-      watch_frames(f->frames());
-      feeds.push_back(std::move(f));
-    } else if (name == "csv") {
-      const FeedId id = pipeline.register_feed(feed_registration("csv"));
-      CsvFeedOptions o;
-      o.path = config.csv_file;
-      o.speed = config.csv_speed;
-      o.asset = config.csv_asset;
-      if (!config.csv_timeframe.empty()) o.timeframe = parse_timeframe(config.csv_timeframe);
-      feeds.push_back(std::make_unique<CsvFeed>(ioc.get_executor(), pipeline, id, o, metrics));
-    }
+  FeedContext context{ioc.get_executor(), pipeline, {}, clock, metrics};
+  // The push feed's replies list each refused tick: the pipeline's reporting ingest.
+  context.push_ingest = [this](FeedId id, std::span<const RawTick> ticks,
+                               std::vector<PushRefusal>& refused) {
+    std::vector<TickRejection> rejections;
+    const std::size_t accepted = pipeline.ingest(id, ticks, rejections);
+    for (auto& r : rejections) refused.push_back({r.index, r.code, std::move(r.message)});
+    return accepted;
+  };
+  feeds = make_feeds(config, context);
+  for (auto& f : feeds.all) {
+    if (FrameIngest* frames = f->frames()) watch_frames(*frames);
   }
 }
 
@@ -341,9 +289,9 @@ asio::awaitable<void> Service::Impl::start_feeds() {
   if (stopping) co_return;
   co_await restore_sequence();
   if (stopping || exit_code != 0) co_return;
-  create_feeds();
-  if (feeds.empty()) spdlog::info("feeds: none; serving what other servers publish");
-  for (auto& f : feeds) f->start();
+  if (feeds.all.empty()) spdlog::info("feeds: none; serving what other servers publish");
+  for (auto& f : feeds.all) f->start();
+  feeds_started = true;
 }
 
 void Service::Impl::schedule_clock() {
@@ -356,7 +304,6 @@ void Service::Impl::schedule_clock() {
   clock_timer.async_wait([this](boost::system::error_code ec) {
     if (ec || stopping) return;
     pipeline.advance_live_clock();
-    if (push_frames) push_frames->check_staleness();
     schedule_clock();
   });
 }
@@ -368,13 +315,7 @@ ServiceState Service::Impl::state() const {
   s.redis = redis.get();
   s.redis_writer = redis_writer.get();
   if (persistence) s.persistence = persistence->status();
-  for (const auto& f : feeds) s.feeds.push_back(f->status());
-  if (push_frames) {
-    s.feeds.push_back(FeedStatus{"push", stopping ? "stopped" : "running",
-                                 fmt::format("POST /api/ticks; {} inputs skipped, {} stale assets",
-                                             push_faults->total(), push_frames->stale_assets()),
-                                 push_frames->ticks()});
-  }
+  for (const auto& f : feeds.all) s.feeds.push_back(f->status());
   s.active_asset = active_asset;
   s.stopping = stopping;
   return s;
@@ -389,7 +330,7 @@ asio::awaitable<void> Service::Impl::shutdown(int signal) {
     spdlog::warn("second signal: exiting without waiting for pending writes");
     std::_Exit(1);
   });
-  for (auto& f : feeds) f->stop();
+  for (auto& f : feeds.all) f->stop();
   clock_timer.cancel();
   // One deadline for everything pending (Redis, then PostgreSQL).
   const auto deadline = std::chrono::steady_clock::now() + config.shutdown_timeout;
@@ -440,6 +381,7 @@ int Service::run() {
   i.history = std::make_unique<HistoryService>(
       i.redis.get(), HistoryOptions{i.config.history_candles, i.config.history_ttl}, i.metrics);
   i.start_socketio();
+  i.create_feeds();
   i.register_routes();
   auto port = i.http.listen(i.config.host, i.config.port);
   if (!port.ok()) {

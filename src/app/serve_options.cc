@@ -1,18 +1,16 @@
-#include "server/config.h"
+#include "app/serve_options.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <toml++/toml.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
-#include <cstdlib>
-#include <map>
 #include <set>
 
 #include <unistd.h>
 
+#include "app/database_url.h"
+#include "common/time.h"
 #include "core/asset.h"
 #include "core/timeframe.h"
 #include "store/pg/connection.h"
@@ -20,40 +18,6 @@
 
 namespace quflx {
 namespace {
-
-using Values = std::vector<std::string>;
-using Apply = Result<void> (*)(ServeConfig&, const Values&);
-
-Error problem(std::string what) { return make_error(ErrorCode::kInvalidConfig, std::move(what)); }
-
-Result<double> number(const std::string& s, double min, double max, bool min_exclusive) {
-  double v = 0;
-  const char* end = s.data() + s.size();
-  auto [p, ec] = std::from_chars(s.data(), end, v);
-  if (ec != std::errc{} || p != end || !std::isfinite(v) || v < min || v > max ||
-      (min_exclusive && v == min)) {
-    return problem(fmt::format("must be a number {} {} and <= {} (got '{}')",
-                               min_exclusive ? ">" : ">=", min, max, s));
-  }
-  return v;
-}
-
-Result<std::uint64_t> integer(const std::string& s, std::uint64_t min, std::uint64_t max) {
-  std::uint64_t v = 0;
-  const char* end = s.data() + s.size();
-  auto [p, ec] = std::from_chars(s.data(), end, v);
-  if (ec != std::errc{} || p != end || v < min || v > max) {
-    return problem(fmt::format("must be a whole number from {} to {} (got '{}')", min, max, s));
-  }
-  return v;
-}
-
-template <class T, class F>
-Result<void> with(const Result<T>& r, F&& f) {
-  if (!r.ok()) return r.error();
-  f(*r);
-  return {};
-}
 
 // The XDG base directory for state (logs, history, queues), as a service without a home
 // directory would also accept a --state-dir.
@@ -73,30 +37,18 @@ std::string expand_state_dir(const std::string& v, const EnvLookup& env) {
 }
 
 // Every option of `quflx serve`. Order is the order of --help and of the docs table.
-struct OptionDef {
-  const char* flag;
-  const char* toml;
-  const char* env;
-  const char* alt_env;  // accepted as well, lower precedence than `env`
-  const char* default_value;
-  const char* help;
-  const char* why;
-  bool list;
-  Apply apply;
-};
-
-const OptionDef kOptions[] = {
+const Option<ServeConfig> kServeOptions[] = {
     {"host", "host", "QUFLX_HOST", nullptr, "127.0.0.1", "Address to listen on",
      "loopback until you decide to expose the server", false,
      [](ServeConfig& c, const Values& v) -> Result<void> {
-       if (v[0].empty()) return problem("must not be empty");
+       if (v[0].empty()) return option_problem("must not be empty");
        c.host = v[0];
        return {};
      }},
     {"port", "port", "QUFLX_PORT", nullptr, "3001", "HTTP and Socket.IO port (0: any free port)",
      "the port the QuFLX front end expects", false,
      [](ServeConfig& c, const Values& v) {
-       return with(integer(v[0], 0, 65535), [&](auto n) { c.port = static_cast<std::uint16_t>(n); });
+       return with_value(parse_integer(v[0], 0, 65535), [&](auto n) { c.port = static_cast<std::uint16_t>(n); });
      }},
     {"log-level", "log_level", "QUFLX_LOG_LEVEL", nullptr, "info",
      "trace, debug, info, warn, error or off", "start-up, connection changes and problems only",
@@ -104,7 +56,7 @@ const OptionDef kOptions[] = {
      [](ServeConfig& c, const Values& v) -> Result<void> {
        static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "off"};
        if (!kLevels.contains(v[0])) {
-         return problem(fmt::format("must be one of trace, debug, info, warn, error, off (got '{}')", v[0]));
+         return option_problem(fmt::format("must be one of trace, debug, info, warn, error, off (got '{}')", v[0]));
        }
        c.log_level = v[0];
        return {};
@@ -130,12 +82,12 @@ const OptionDef kOptions[] = {
        std::set<std::string> seen;
        for (const auto& f : v) {
          if (!kFeeds.contains(f)) {
-           return problem(fmt::format("unknown feed '{}' (available: sim, ws, cdp, csv, push, none)", f));
+           return option_problem(fmt::format("unknown feed '{}' (available: sim, ws, cdp, csv, push, none)", f));
          }
-         if (!seen.insert(f).second) return problem(fmt::format("feed '{}' given twice", f));
+         if (!seen.insert(f).second) return option_problem(fmt::format("feed '{}' given twice", f));
        }
        if (seen.contains("none") && seen.size() > 1) {
-         return problem("'none' cannot be combined with other feeds");
+         return option_problem("'none' cannot be combined with other feeds");
        }
        c.feeds = seen.contains("none") ? Values{} : v;
        return {};
@@ -145,8 +97,8 @@ const OptionDef kOptions[] = {
      "wss://HOST/socket.io/?EIO=4&transport=websocket)",
      "no upstream is assumed", false,
      [](ServeConfig& c, const Values& v) -> Result<void> {
-       if (!v[0].empty() && !v[0].starts_with("ws://") && !v[0].starts_with("wss://")) {
-         return problem(fmt::format("must start with ws:// or wss:// (got '{}')", v[0]));
+       if (!v[0].empty()) {
+         if (auto ok = check_url_scheme(v[0], {"ws://", "wss://"}); !ok.ok()) return ok;
        }
        c.ws_url = v[0];
        return {};
@@ -156,7 +108,7 @@ const OptionDef kOptions[] = {
      "the broker the original captured", false,
      [](ServeConfig& c, const Values& v) -> Result<void> {
        if (v[0] != "pocketoption" && v[0] != "json") {
-         return problem(fmt::format("must be pocketoption or json (got '{}')", v[0]));
+         return option_problem(fmt::format("must be pocketoption or json (got '{}')", v[0]));
        }
        c.ws_format = v[0];
        return {};
@@ -192,18 +144,16 @@ const OptionDef kOptions[] = {
     {"ws-keepalive-interval", "ws.keepalive_interval", "QUFLX_WS_KEEPALIVE_INTERVAL", nullptr,
      "20", "Seconds between keep-alive messages", "below the usual 25-30 s idle cut-off", false,
      [](ServeConfig& c, const Values& v) {
-       return with(number(v[0], 0, 3600, true), [&](double s) {
-         c.ws_keepalive_interval = std::chrono::milliseconds(static_cast<std::int64_t>(s * 1e3));
-       });
+       return with_value(parse_seconds<std::chrono::milliseconds>(v[0], 0, 3600, true),
+                         [&](auto d) { c.ws_keepalive_interval = d; });
      }},
     {"ws-idle-timeout", "ws.idle_timeout", "QUFLX_WS_IDLE_TIMEOUT", nullptr, "30",
      "Seconds without any message after which the ws/cdp connection counts as dead and is "
      "reopened (WebSocket pings go out at half of it)",
      "Engine.IO pings every 25 s; a dead link is noticed within half a minute", false,
      [](ServeConfig& c, const Values& v) {
-       return with(number(v[0], 1, 3600, false), [&](double s) {
-         c.ws_idle_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(s * 1e3));
-       });
+       return with_value(parse_seconds<std::chrono::milliseconds>(v[0], 1, 3600, false),
+                         [&](auto d) { c.ws_idle_timeout = d; });
      }},
     {"ws-ca-file", "ws.ca_file", "QUFLX_WS_CA_FILE", nullptr, "",
      "PEM certificates trusted for wss:// and https:// besides the system CA store (ws and "
@@ -211,7 +161,7 @@ const OptionDef kOptions[] = {
      "the system store is what public upstreams need; a private CA is the exception", false,
      [](ServeConfig& c, const Values& v) -> Result<void> {
        if (!v[0].empty() && ::access(v[0].c_str(), R_OK) != 0) {
-         return problem(fmt::format("cannot read '{}'", v[0]));
+         return option_problem(fmt::format("cannot read '{}'", v[0]));
        }
        c.ws_ca_file = v[0];
        return {};
@@ -220,9 +170,7 @@ const OptionDef kOptions[] = {
      "Chrome's remote debugging endpoint for the cdp feed", "Chrome's default debugging port",
      false,
      [](ServeConfig& c, const Values& v) -> Result<void> {
-       if (!v[0].starts_with("http://") && !v[0].starts_with("https://")) {
-         return problem(fmt::format("must start with http:// or https:// (got '{}')", v[0]));
-       }
+       if (auto ok = check_url_scheme(v[0], {"http://", "https://"}); !ok.ok()) return ok;
        c.cdp_url = v[0];
        return {};
      }},
@@ -248,14 +196,14 @@ const OptionDef kOptions[] = {
          c.csv_speed = 0;
          return {};
        }
-       return with(number(v[0], 0, 1e9, true), [&](double f) { c.csv_speed = f; });
+       return with_value(parse_number(v[0], 0, 1e9, true), [&](double f) { c.csv_speed = f; });
      }},
     {"csv-asset", "csv.asset", "QUFLX_CSV_ASSET", nullptr, "",
      "Asset of a CSV file without an asset column (else taken from the file name)",
      "EURUSD_otc_1m.csv names its own asset", false,
      [](ServeConfig& c, const Values& v) -> Result<void> {
        if (!v[0].empty()) {
-         if (auto ok = validate_asset_name(v[0]); !ok.ok()) return problem(ok.error().message);
+         if (auto ok = validate_asset_name(v[0]); !ok.ok()) return option_problem(ok.error().message);
        }
        c.csv_asset = v[0];
        return {};
@@ -266,7 +214,7 @@ const OptionDef kOptions[] = {
      [](ServeConfig& c, const Values& v) -> Result<void> {
        if (!v[0].empty()) {
          auto tf = validate_timeframe(v[0]);
-         if (!tf.ok()) return problem(tf.error().message);
+         if (!tf.ok()) return option_problem(tf.error().message);
        }
        c.csv_timeframe = v[0];
        return {};
@@ -285,11 +233,11 @@ const OptionDef kOptions[] = {
            feed = item.substr(0, eq);
            value = item.substr(eq + 1);
            if (!kFeeds.contains(feed)) {
-             return problem(fmt::format("'{}': feed must be one of ws, cdp, csv, push", item));
+             return option_problem(fmt::format("'{}': feed must be one of ws, cdp, csv, push", item));
            }
          }
-         auto n = number(value, -86400 * 365, 86400 * 365, false);
-         if (!n.ok()) return problem(fmt::format("'{}': {}", item, n.error().message));
+         auto n = parse_number(value, -86400 * 365, 86400 * 365, false);
+         if (!n.ok()) return option_problem(fmt::format("'{}': {}", item, n.error().message));
          c.clock_offsets.emplace_back(feed, std::chrono::microseconds(std::llround(*n * 1e6)));
        }
        return {};
@@ -298,9 +246,8 @@ const OptionDef kOptions[] = {
      "Seconds without a tick after which a ws/cdp/push asset is reported stale",
      "OTC assets tick several times a second; ten silent seconds mean trouble", false,
      [](ServeConfig& c, const Values& v) {
-       return with(number(v[0], 0.1, 86400, false), [&](double s) {
-         c.stale_after = std::chrono::microseconds(static_cast<std::int64_t>(s * 1e6));
-       });
+       return with_value(parse_seconds<Micros>(v[0], 0.1, 86400, false),
+                         [&](auto d) { c.stale_after = d; });
      }},
     {"auth-token", "auth_token", "QUFLX_AUTH_TOKEN", nullptr, "",
      "Token that write requests must present: POST /api/ticks as Authorization: Bearer TOKEN "
@@ -317,24 +264,24 @@ const OptionDef kOptions[] = {
        std::set<std::string> seen;
        c.sim_assets.clear();
        for (const auto& a : v) {
-         if (auto ok = validate_asset_name(a); !ok.ok()) return problem(ok.error().message);
-         if (!seen.insert(a).second) return problem(fmt::format("asset '{}' given twice", a));
+         if (auto ok = validate_asset_name(a); !ok.ok()) return option_problem(ok.error().message);
+         if (!seen.insert(a).second) return option_problem(fmt::format("asset '{}' given twice", a));
          c.sim_assets.push_back(default_sim_asset(a));
        }
-       if (c.sim_assets.empty()) return problem("must name at least one asset");
+       if (c.sim_assets.empty()) return option_problem("must name at least one asset");
        return {};
      }},
     {"sim-rate", "sim.rate", "QUFLX_SIM_RATE", nullptr, "2",
      "Simulated ticks per second per asset", "a calm chart; load tests raise it", false,
      [](ServeConfig& c, const Values& v) {
-       return with(number(v[0], 0, 10'000'000, true), [&](double r) { c.sim_rate = r; });
+       return with_value(parse_number(v[0], 0, 10'000'000, true), [&](double r) { c.sim_rate = r; });
      }},
     {"sim-seed", "sim.seed", "QUFLX_SIM_SEED", nullptr, "",
      "Seed for simulated prices (same seed, same prices); random if unset",
      "a different walk each run unless you ask for a repeat", false,
      [](ServeConfig& c, const Values& v) -> Result<void> {
        if (v[0].empty()) return {};
-       return with(integer(v[0], 0, UINT64_MAX), [&](std::uint64_t s) {
+       return with_value(parse_integer(v[0], 0, UINT64_MAX), [&](std::uint64_t s) {
          c.sim_seed = s;
          c.sim_seed_given = true;
        });
@@ -342,46 +289,42 @@ const OptionDef kOptions[] = {
     {"buffer-size", "redis.buffer_size", "QUFLX_BUFFER_SIZE", nullptr, "1000",
      "Ticks kept per asset in ticks:{ASSET}", "the original's size; also the resume window", false,
      [](ServeConfig& c, const Values& v) {
-       return with(integer(v[0], 1, 10'000'000), [&](auto n) { c.buffer_size = n; });
+       return with_value(parse_integer(v[0], 1, 10'000'000), [&](auto n) { c.buffer_size = n; });
      }},
     {"history-candles", "candles.history", "QUFLX_HISTORY_CANDLES", nullptr, "200",
      "Closed candles kept in historical:{ASSET}:{TF}", "what a chart shows on first load", false,
      [](ServeConfig& c, const Values& v) {
-       return with(integer(v[0], 1, 500), [&](auto n) { c.history_candles = n; });
+       return with_value(parse_integer(v[0], 1, 500), [&](auto n) { c.history_candles = n; });
      }},
     {"history-ttl", "candles.history_ttl", "QUFLX_HISTORY_TTL", nullptr, "3600",
      "Seconds before an unrefreshed candle cache key expires", "SPEC §3: one hour", false,
      [](ServeConfig& c, const Values& v) {
-       return with(integer(v[0], 1, 31'536'000),
+       return with_value(parse_integer(v[0], 1, 31'536'000),
                    [&](auto n) { c.history_ttl = std::chrono::seconds(n); });
      }},
     {"late-grace", "candles.late_grace", "QUFLX_LATE_GRACE", nullptr, "5",
      "Seconds after a bar ends during which a late tick still amends it",
      "covers feed reordering and bursty delivery without leaving bars uncertain for long", false,
      [](ServeConfig& c, const Values& v) {
-       return with(number(v[0], 0, 3600, false), [&](double s) {
-         c.late_grace = std::chrono::microseconds(static_cast<std::int64_t>(s * 1e6));
-       });
+       return with_value(parse_seconds<Micros>(v[0], 0, 3600, false),
+                         [&](auto d) { c.late_grace = d; });
      }},
     {"max-future-skew", "candles.max_future_skew", "QUFLX_MAX_FUTURE_SKEW", nullptr, "60",
      "Seconds a tick may be ahead of its feed's clock before it is rejected",
      "catches a feed on the wrong clock (use --clock-offset) without tripping on small skew",
      false,
      [](ServeConfig& c, const Values& v) {
-       return with(number(v[0], 0, 86400, true), [&](double s) {
-         c.max_future_skew = std::chrono::microseconds(static_cast<std::int64_t>(s * 1e6));
-       });
+       return with_value(parse_seconds<Micros>(v[0], 0, 86400, true),
+                         [&](auto d) { c.max_future_skew = d; });
      }},
     {"shutdown-timeout", "shutdown_timeout", "QUFLX_SHUTDOWN_TIMEOUT", nullptr, "10",
      "Seconds allowed for flushing pending writes on SIGINT/SIGTERM",
      "long enough to flush, short enough for a service manager", false,
      [](ServeConfig& c, const Values& v) {
-       return with(number(v[0], 0, 3600, true), [&](double s) {
-         c.shutdown_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(s * 1e3));
-       });
+       return with_value(parse_seconds<std::chrono::milliseconds>(v[0], 0, 3600, true),
+                         [&](auto d) { c.shutdown_timeout = d; });
      }},
-    {"database-url", "database_url", "QUFLX_DATABASE_URL", "DATABASE_URL",
-     "postgresql://127.0.0.1:5432/quflx",
+    {"database-url", "database_url", kDatabaseUrlEnv, kDatabaseUrlAltEnv, kDefaultDatabaseUrl,
      "PostgreSQL (postgresql://user[:password]@host[:port]/db, or key=value) or 'none'",
      "a local PostgreSQL; 'none' persists nothing", false,
      [](ServeConfig& c, const Values& v) -> Result<void> {
@@ -389,8 +332,8 @@ const OptionDef kOptions[] = {
          c.database_url.reset();
          return {};
        }
-       if (v[0].empty()) return problem("must not be empty (use 'none' to run without PostgreSQL)");
-       if (auto ok = pg::validate_url(v[0]); !ok.ok()) return problem(ok.error().message);
+       if (v[0].empty()) return option_problem("must not be empty (use 'none' to run without PostgreSQL)");
+       if (auto ok = pg::validate_url(v[0]); !ok.ok()) return option_problem(ok.error().message);
        c.database_url = v[0];
        return {};
      }},
@@ -398,7 +341,7 @@ const OptionDef kOptions[] = {
      "Directory for the tick journal (the durable spool); one server per directory",
      "the XDG place for a program's state", false,
      [](ServeConfig& c, const Values& v) -> Result<void> {
-       if (v[0].empty()) return problem("must not be empty");
+       if (v[0].empty()) return option_problem("must not be empty");
        c.state_dir = v[0];  // expanded in resolve()
        return {};
      }},
@@ -406,8 +349,8 @@ const OptionDef kOptions[] = {
      "Seconds between COPY batches into PostgreSQL (sooner when batch-max-rows are waiting)",
      "SPEC §4; ticks are durable in the tick journal long before", false,
      [](ServeConfig& c, const Values& v) {
-       return with(number(v[0], 0, 86400, true), [&](double s) {
-         c.batch_interval = std::chrono::milliseconds(std::max<std::int64_t>(1, static_cast<std::int64_t>(s * 1e3)));
+       return with_value(parse_seconds<std::chrono::milliseconds>(v[0], 0, 86400, true), [&](auto d) {
+         c.batch_interval = std::max(d, std::chrono::milliseconds(1));
        });
      }},
     {"batch-max-rows", "persist.batch_max_rows", "QUFLX_BATCH_MAX_ROWS", nullptr, "100000",
@@ -415,44 +358,41 @@ const OptionDef kOptions[] = {
      "a few MB per COPY: the fixed cost per transaction is amortised, one batch commits in well under a second",
      false,
      [](ServeConfig& c, const Values& v) {
-       return with(integer(v[0], 1, 10'000'000), [&](auto n) { c.batch_max_rows = n; });
+       return with_value(parse_integer(v[0], 1, 10'000'000), [&](auto n) { c.batch_max_rows = n; });
      }},
     {"spool-max-mb", "persist.spool_max_mb", "QUFLX_SPOOL_MAX_MB", nullptr, "1024",
      "MiB the tick journal may hold while PostgreSQL is away; beyond it new ticks are refused and counted",
      "about 38 million ticks: over six minutes at 100,000 ticks/s, weeks at calm rates", false,
      [](ServeConfig& c, const Values& v) {
-       return with(integer(v[0], 1, 16'777'216), [&](auto n) { c.spool_max_bytes = n << 20; });
+       return with_value(parse_integer(v[0], 1, 16'777'216), [&](auto n) { c.spool_max_bytes = n << 20; });
      }},
     {"fsync-interval", "persist.fsync_interval", "QUFLX_FSYNC_INTERVAL", nullptr, "1",
      "Seconds between fsyncs of the tick journal; 0 syncs every batch before anyone sees it",
      "a crash of the server loses nothing either way; a power loss at most this long, as Redis's appendfsync everysec, without adding the ~2 ms of an fsync to every tick",
      false,
      [](ServeConfig& c, const Values& v) {
-       return with(number(v[0], 0, 60, false), [&](double s) {
-         c.fsync_interval = std::chrono::milliseconds(static_cast<std::int64_t>(s * 1e3));
-       });
+       return with_value(parse_seconds<std::chrono::milliseconds>(v[0], 0, 60, false),
+                         [&](auto d) { c.fsync_interval = d; });
      }},
     {"ping-interval", "socketio.ping_interval", "QUFLX_PING_INTERVAL", nullptr, "25",
      "Seconds between Engine.IO pings to each client",
      "the reference server's default, which every client copes with", false,
      [](ServeConfig& c, const Values& v) {
-       return with(number(v[0], 0.05, 3600, false), [&](double s) {
-         c.ping_interval = std::chrono::milliseconds(static_cast<std::int64_t>(s * 1e3));
-       });
+       return with_value(parse_seconds<std::chrono::milliseconds>(v[0], 0.05, 3600, false),
+                         [&](auto d) { c.ping_interval = d; });
      }},
     {"ping-timeout", "socketio.ping_timeout", "QUFLX_PING_TIMEOUT", nullptr, "20",
      "Seconds a client has to answer a ping before it is disconnected",
      "the reference server's default: long enough for a busy browser tab", false,
      [](ServeConfig& c, const Values& v) {
-       return with(number(v[0], 0.05, 3600, false), [&](double s) {
-         c.ping_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(s * 1e3));
-       });
+       return with_value(parse_seconds<std::chrono::milliseconds>(v[0], 0.05, 3600, false),
+                         [&](auto d) { c.ping_timeout = d; });
      }},
     {"max-payload", "socketio.max_payload", "QUFLX_MAX_PAYLOAD", nullptr, "1000000",
      "Largest Engine.IO message or polling body, in bytes; above it the connection is closed",
      "Engine.IO's default (1 MB)", false,
      [](ServeConfig& c, const Values& v) {
-       return with(integer(v[0], 1024, 64u << 20), [&](auto n) { c.max_payload = n; });
+       return with_value(parse_integer(v[0], 1024, 64u << 20), [&](auto n) { c.max_payload = n; });
      }},
     {"cors-origins", "socketio.cors_origins", "QUFLX_CORS_ORIGINS", nullptr, "",
      "Browser origins allowed besides the server's own and localhost (e.g. https://app.example); * allows any",
@@ -460,7 +400,7 @@ const OptionDef kOptions[] = {
      [](ServeConfig& c, const Values& v) -> Result<void> {
        for (const auto& o : v) {
          if (o != "*" && !(o.starts_with("http://") || o.starts_with("https://"))) {
-           return problem(fmt::format("'{}' is not an origin (http://host[:port] or https://...)", o));
+           return option_problem(fmt::format("'{}' is not an origin (http://host[:port] or https://...)", o));
          }
        }
        c.cors_origins = v;
@@ -470,225 +410,58 @@ const OptionDef kOptions[] = {
      "Events per second a client may send (bursts of twice that); more get rate_limited errors",
      "far above what a chart sends, far below what would cost the server its time", false,
      [](ServeConfig& c, const Values& v) {
-       return with(number(v[0], 0, 1'000'000, true), [&](double r) { c.client_rate = r; });
+       return with_value(parse_number(v[0], 0, 1'000'000, true), [&](double r) { c.client_rate = r; });
      }},
     {"client-conflate-bytes", "socketio.client_conflate_bytes", "QUFLX_CLIENT_CONFLATE_BYTES",
      nullptr, "262144",
      "Unsent bytes for one client above which its live updates are merged (newest tick, current bar)",
      "about a second of a busy asset for a slow link; below it nothing is merged", false,
      [](ServeConfig& c, const Values& v) {
-       return with(integer(v[0], 4096, 1u << 30), [&](auto n) { c.client_conflate_bytes = n; });
+       return with_value(parse_integer(v[0], 4096, 1u << 30), [&](auto n) { c.client_conflate_bytes = n; });
      }},
     {"client-max-bytes", "socketio.client_max_bytes", "QUFLX_CLIENT_MAX_BYTES", nullptr, "8388608",
      "Unsent bytes for one client, after merging, at which it is disconnected",
      "a client this far behind is not catching up; its memory is better freed", false,
      [](ServeConfig& c, const Values& v) {
-       return with(integer(v[0], 65536, 4ull << 30), [&](auto n) { c.client_max_bytes = n; });
+       return with_value(parse_integer(v[0], 65536, 4ull << 30), [&](auto n) { c.client_max_bytes = n; });
      }},
 };
 
-std::string toml_value_to_string(const toml::node& n) {
-  if (auto s = n.value<std::string>()) return *s;
-  if (n.is_integer()) return std::to_string(*n.value<std::int64_t>());
-  if (n.is_floating_point()) return fmt::format("{}", *n.value<double>());
-  if (n.is_boolean()) return *n.value<bool>() ? "true" : "false";
-  return "<unsupported value>";
-}
-
-// Splits "a,b , c" into {"a","b","c"}.
-Values split_list(const std::string& s) {
-  Values out;
-  std::size_t start = 0;
-  while (start <= s.size()) {
-    auto comma = s.find(',', start);
-    if (comma == std::string::npos) comma = s.size();
-    std::string item = s.substr(start, comma - start);
-    const auto b = item.find_first_not_of(" \t");
-    const auto e = item.find_last_not_of(" \t");
-    item = b == std::string::npos ? "" : item.substr(b, e - b + 1);
-    if (!item.empty()) out.push_back(item);
-    start = comma + 1;
-  }
-  return out;
-}
-
-Result<std::map<std::string, Values>> read_toml(const std::string& path) {
-  toml::table root;
-  try {
-    root = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    const auto& where = e.source().begin;
-    return problem(fmt::format("{}:{}:{}: {}", path, where.line, where.column, e.description()));
-  }
-  std::map<std::string, const OptionDef*> known;
-  for (const auto& d : kOptions) known.emplace(d.toml, &d);
-
-  std::map<std::string, Values> values;
-  Result<void> status;
-  auto take = [&](const std::string& key, const toml::node& node) -> Result<void> {
-    auto it = known.find(key);
-    if (it == known.end()) {
-      return problem(fmt::format("unknown option '{}' in {}", key, path));
-    }
-    Values v;
-    if (const auto* arr = node.as_array()) {
-      if (!it->second->list) {
-        return problem(fmt::format("{} in {}: must be a single value, not a list", key, path));
-      }
-      for (const auto& el : *arr) v.push_back(toml_value_to_string(el));
-    } else {
-      v = it->second->list ? split_list(toml_value_to_string(node)) : Values{toml_value_to_string(node)};
-    }
-    values[key] = std::move(v);
-    return {};
+// Options that only make sense together, and the state directory's expansion.
+Result<void> check_serve_config(ServeConfig& c, const EnvLookup& env) {
+  auto needs = [&](const char* feed, bool ok, const char* what) -> Result<void> {
+    if (std::find(c.feeds.begin(), c.feeds.end(), feed) == c.feeds.end() || ok) return {};
+    return invalid_configuration(fmt::format("--feed {} needs {}", feed, what));
   };
-  for (const auto& [k, node] : root) {
-    const std::string key(k.str());
-    if (const auto* table = node.as_table()) {
-      for (const auto& [k2, node2] : *table) {
-        if (node2.is_table()) {
-          return problem(fmt::format("unknown option '{}.{}' in {}", key, k2.str(), path));
-        }
-        if (auto r = take(key + "." + std::string(k2.str()), node2); !r.ok()) return r.error();
-      }
-    } else if (auto r = take(key, node); !r.ok()) {
-      return r.error();
-    }
+  if (auto r = needs("ws", !c.ws_url.empty(), "--ws-url"); !r.ok()) return r;
+  if (auto r = needs("csv", !c.csv_file.empty(), "--csv-file"); !r.ok()) return r;
+  if (auto r = needs("push", !c.auth_token.empty(), "--auth-token (pushed ticks are authenticated)");
+      !r.ok()) {
+    return r;
   }
-  return values;
+  c.state_dir = expand_state_dir(c.state_dir, env);
+  if (c.client_conflate_bytes >= c.client_max_bytes) {
+    return invalid_configuration("--client-conflate-bytes must be below --client-max-bytes");
+  }
+  return {};
 }
 
 }  // namespace
 
-EnvLookup process_env() {
-  return [](const std::string& name) -> std::optional<std::string> {
-    const char* v = std::getenv(name.c_str());
-    if (!v) return std::nullopt;
-    return std::string(v);
-  };
-}
+std::span<const Option<ServeConfig>> serve_options() { return kServeOptions; }
 
-struct ServeOptionsParser::State {
-  CLI::App* app = nullptr;
-  std::map<std::string, Values> flags;
-  std::string config_file;
-};
-
-ServeOptionsParser::ServeOptionsParser(CLI::App& app) : state_(std::make_unique<State>()) {
-  state_->app = &app;
-  app.add_option("--config", state_->config_file, "TOML configuration file (env QUFLX_CONFIG)");
-  for (const auto& d : kOptions) {
-    auto& slot = state_->flags[d.flag];
-    std::string help = d.help;
-    if (d.default_value[0] != '\0') help += fmt::format(" [default: {}]", d.default_value);
-    auto* opt = app.add_option(std::string("--") + d.flag, slot, help);
-    if (d.list) {
-      opt->delimiter(',');
-    } else {
-      opt->expected(1);
-      opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-    }
-  }
-}
-
-ServeOptionsParser::~ServeOptionsParser() = default;
-
-Result<ServeConfig> ServeOptionsParser::resolve(const EnvLookup& env) const {
-  auto fail = [](std::string_view source, const Error& e) {
-    return make_error(ErrorCode::kInvalidConfig,
-                      fmt::format("invalid configuration: {}: {}", source, e.message));
-  };
-  std::string config_file = state_->config_file;
-  if (config_file.empty()) config_file = env("QUFLX_CONFIG").value_or("");
-  std::map<std::string, Values> file_values;
-  if (!config_file.empty()) {
-    auto r = read_toml(config_file);
-    if (!r.ok()) return make_error(ErrorCode::kInvalidConfig, "invalid configuration: " + r.error().message);
-    file_values = std::move(*r);
-  }
-
-  ServeConfig c;
-  for (const auto& d : kOptions) {
-    Values v;
-    std::string source;
-    const auto* opt = state_->app->get_option(std::string("--") + d.flag);
-    if (opt->count() > 0) {
-      v = state_->flags.at(d.flag);
-      if (d.list) {
-        Values split;
-        for (const auto& item : v) {
-          for (auto& part : split_list(item)) split.push_back(std::move(part));
-        }
-        v = std::move(split);
-      }
-      source = std::string("--") + d.flag;
-    } else if (auto e = env(d.env)) {
-      v = d.list ? split_list(*e) : Values{*e};
-      source = std::string("environment ") + d.env;
-    } else if (auto alt = d.alt_env ? env(d.alt_env) : std::nullopt) {
-      v = d.list ? split_list(*alt) : Values{*alt};
-      source = std::string("environment ") + d.alt_env;
-    } else if (auto it = file_values.find(d.toml); it != file_values.end()) {
-      v = it->second;
-      source = fmt::format("{} in {}", d.toml, config_file);
-    } else {
-      v = d.list ? split_list(d.default_value) : Values{d.default_value};
-      source = std::string("default of --") + d.flag;
-    }
-    if (!d.list && v.size() != 1) v = Values{v.empty() ? "" : v.back()};
-    if (auto r = d.apply(c, v); !r.ok()) return fail(source, r.error());
-  }
-  // Options that only make sense together.
-  auto needs = [&](const char* feed, bool ok, const char* what) -> std::optional<Error> {
-    if (std::find(c.feeds.begin(), c.feeds.end(), feed) == c.feeds.end() || ok) return std::nullopt;
-    return make_error(ErrorCode::kInvalidConfig,
-                      fmt::format("invalid configuration: --feed {} needs {}", feed, what));
-  };
-  if (auto e = needs("ws", !c.ws_url.empty(), "--ws-url")) return *e;
-  if (auto e = needs("csv", !c.csv_file.empty(), "--csv-file")) return *e;
-  if (auto e = needs("push", !c.auth_token.empty(), "--auth-token (pushed ticks are authenticated)")) {
-    return *e;
-  }
-  c.state_dir = expand_state_dir(c.state_dir, env);
-  if (c.client_conflate_bytes >= c.client_max_bytes) {
-    return make_error(ErrorCode::kInvalidConfig,
-                      "invalid configuration: --client-conflate-bytes must be below --client-max-bytes");
-  }
-  return c;
-}
-
-std::chrono::microseconds ServeConfig::clock_offset(std::string_view feed) const {
-  std::chrono::microseconds fallback{0};
-  for (const auto& [name, offset] : clock_offsets) {
-    if (name == feed) return offset;
-    if (name == "*") fallback = offset;
-  }
-  return feed == "sim" ? std::chrono::microseconds{0} : fallback;
-}
+ServeOptionsParser::ServeOptionsParser(CLI::App& app)
+    : parser_(app, serve_options(), check_serve_config) {}
 
 Result<ServeConfig> parse_serve_config(const std::vector<std::string>& args, const EnvLookup& env) {
   CLI::App app{"quflx serve"};
   ServeOptionsParser parser(app);
-  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 wants them reversed
-  try {
-    app.parse(reversed);
-  } catch (const CLI::ParseError& e) {
-    return make_error(ErrorCode::kInvalidConfig, fmt::format("invalid configuration: {}", e.what()));
-  }
+  if (auto r = parse_args(app, args); !r.ok()) return r.error();
   return parser.resolve(env);
 }
 
 std::string serve_options_markdown() {
-  std::string out =
-      "| Flag | TOML key | Environment | Default | What | Why this default |\n"
-      "|---|---|---|---|---|---|\n";
-  for (const auto& d : kOptions) {
-    std::string env = d.env;
-    if (d.alt_env) env += std::string(", ") + d.alt_env;
-    out += fmt::format("| `--{}` | `{}` | `{}` | `{}` | {} | {} |\n", d.flag, d.toml, env,
-                       d.default_value[0] ? d.default_value : "(unset)", d.help, d.why);
-  }
-  return out;
+  return options_markdown(specs_of(serve_options()));
 }
 
 }  // namespace quflx

@@ -1,4 +1,4 @@
-#include "server/config.h"
+#include "app/serve_options.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
