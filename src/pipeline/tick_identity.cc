@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <bit>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "common/check.h"
 
 namespace quflx {
@@ -10,14 +14,35 @@ namespace {
 
 // Small enough for the many assets that tick rarely; doubles from here as a window fills.
 constexpr std::size_t kInitialTicks = 64;
+constexpr std::uint16_t kSaturated = 0xFFFF;  // an overflow count that no longer moves
+
+// Bit i set where bucket tag i equals `tag` (i < 15; the 16th lane is the overflow count).
+template <typename Bucket>
+unsigned match(const Bucket& b, std::uint16_t tag) {
+#if defined(__SSE2__)
+  const __m128i want = _mm_set1_epi16(static_cast<short>(tag));
+  const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.tag));
+  const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.tag + 8));
+  const __m128i eq = _mm_packs_epi16(_mm_cmpeq_epi16(lo, want), _mm_cmpeq_epi16(hi, want));
+  return static_cast<unsigned>(_mm_movemask_epi8(eq)) & 0x7FFFu;
+#else
+  unsigned m = 0;
+  for (int i = 0; i < 15; ++i) m |= static_cast<unsigned>(b.tag[i] == tag) << i;
+  return m;
+#endif
+}
+
+std::uint16_t tag_of(std::uint64_t hash) {
+  return static_cast<std::uint16_t>(0x8000u | ((hash >> 32) & 0x7FFFu));
+}
 
 }  // namespace
 
 TickIdentityIndex::TickIdentityIndex(TickIdentityOptions options)
     : options_(options),
       keep_span_ms_(std::chrono::duration_cast<std::chrono::milliseconds>(options.keep_span).count()) {
-  QUFLX_CHECK(options_.max_ticks >= 1 && options_.max_ticks <= (std::size_t{1} << 30),
-              "tick identity: max_ticks must be 1 .. 2^30");
+  QUFLX_CHECK(options_.max_ticks >= 1 && options_.max_ticks <= 65536,
+              "tick identity: max_ticks must be 1 .. 65536");
   options_.keep_ticks = std::min(options_.keep_ticks, options_.max_ticks);
 }
 
@@ -25,21 +50,15 @@ TickIdentityIndex::Key TickIdentityIndex::key_of(UtcMicros time, double price) {
   return Key{unix_millis(time), std::bit_cast<std::uint64_t>(price)};
 }
 
-std::uint32_t TickIdentityIndex::hash_of(Key key) {
-  // MurmurHash3's 64-bit finaliser over both halves: every input bit reaches the low bits.
-  std::uint64_t h = static_cast<std::uint64_t>(key.ms) * 0x9E3779B97F4A7C15ull ^ key.price_bits;
-  h ^= h >> 33;
-  h *= 0xFF51AFD7ED558CCDull;
-  h ^= h >> 33;
-  h *= 0xC4CEB9FE1A85EC53ull;
-  h ^= h >> 33;
-  return static_cast<std::uint32_t>(h);
+std::uint64_t TickIdentityIndex::hash_of(Key key) {
+  // Multiply-xor: the top bits depend on every bit of both halves; only those are used.
+  return static_cast<std::uint64_t>(key.ms) * 0x9E3779B97F4A7C15ull ^
+         key.price_bits * 0xC2B2AE3D27D4EB4Full;
 }
-
 bool TickIdentityIndex::contains(AssetId asset, UtcMicros time, double price) const {
   if (asset >= windows_.size()) return false;
   const Key key = key_of(time, price);
-  return find(windows_[asset], key, hash_of(key)) != kNotFound;
+  return find(windows_[asset], key, hash_of(key));
 }
 
 bool TickIdentityIndex::insert(AssetId asset, UtcMicros time, double price) {
@@ -54,19 +73,19 @@ bool TickIdentityIndex::restore(AssetId asset, UtcMicros time, double price) {
 bool TickIdentityIndex::add(AssetId asset, Key key, bool logged) {
   if (asset >= windows_.size()) windows_.resize(asset + 1);
   Window& w = windows_[asset];
-  const std::uint32_t hash = hash_of(key);
-  if (find(w, key, hash) != kNotFound) return false;
+  const std::uint64_t hash = hash_of(key);
+  if (find(w, key, hash)) return false;
 
   // The repeat check above saw every tick the rules keep; only now may the oldest go.
   const std::int64_t before = w.newest_ms;
   w.newest_ms = std::max(w.newest_ms, key.ms);
   while (w.count >= options_.max_ticks ||
          (w.count >= options_.keep_ticks && w.newest_ms - w.ring[w.head].ms > keep_span_ms_)) {
-    if (logged) undo_.push_back(Undo{asset, true, 0, w.ring[w.head]});
+    if (logged) undo_.push_back(Undo{asset, true, w.ring[w.head]});
     pop_front(w);
   }
   push_back(w, key, hash);
-  if (logged) undo_.push_back(Undo{asset, false, before, {}});
+  if (logged) undo_.push_back(Undo{asset, false, Key{before, 0}});
   return true;
 }
 
@@ -77,55 +96,59 @@ void TickIdentityIndex::rollback() {
       push_front(w, it->key);
     } else {
       pop_back(w);
-      w.newest_ms = it->newest_ms;
+      w.newest_ms = it->key.ms;
     }
   }
   undo_.clear();
 }
 
-std::size_t TickIdentityIndex::find(const Window& w, Key key, std::uint32_t hash) const {
-  if (w.count == 0) return kNotFound;
+bool TickIdentityIndex::find(const Window& w, Key key, std::uint64_t hash) const {
+  if (w.count == 0) return false;
   const std::size_t mask = w.table.size() - 1;
-  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
-    const Slot s = w.table[i];
-    if (s.pos == kFree) return kNotFound;
-    if (s.hash == hash && w.ring[s.pos] == key) return i;
-  }
-}
-
-std::size_t TickIdentityIndex::find_pos(const Window& w, std::size_t pos) const {
-  const std::size_t mask = w.table.size() - 1;
-  for (std::size_t i = hash_of(w.ring[pos]) & mask;; i = (i + 1) & mask) {
-    QUFLX_CHECK(w.table[i].pos != kFree, "tick identity: a ring entry is missing from its table");
-    if (w.table[i].pos == pos) return i;
-  }
-}
-
-void TickIdentityIndex::place(Window& w, std::uint32_t hash, std::size_t pos) {
-  const std::size_t mask = w.table.size() - 1;
-  std::size_t i = hash & mask;
-  while (w.table[i].pos != kFree) i = (i + 1) & mask;
-  w.table[i] = Slot{hash, static_cast<std::uint32_t>(pos)};
-}
-
-void TickIdentityIndex::erase_slot(Window& w, std::size_t slot) {
-  // Backward-shift deletion: pull later members of the probe run into the hole, so lookups
-  // never meet a tombstone and the table never needs a clean-up pass.
-  const std::size_t mask = w.table.size() - 1;
-  std::size_t hole = slot;
-  for (std::size_t j = (hole + 1) & mask; w.table[j].pos != kFree; j = (j + 1) & mask) {
-    const std::size_t home = w.table[j].hash & mask;
-    // The entry at j may move to the hole unless its home lies cyclically in (hole, j].
-    const bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
-    if (!stays) {
-      w.table[hole] = w.table[j];
-      hole = j;
+  const std::uint16_t tag = tag_of(hash);
+  for (std::size_t b = hash >> w.shift;; b = (b + 1) & mask) {
+    const Bucket& bucket = w.table[b];
+    for (unsigned m = match(bucket, tag); m != 0; m &= m - 1) {
+      if (w.ring[bucket.pos[std::countr_zero(m)]] == key) return true;
     }
+    if (bucket.overflow == 0) return false;
   }
-  w.table[hole] = Slot{};
 }
 
-void TickIdentityIndex::push_back(Window& w, Key key, std::uint32_t hash) {
+void TickIdentityIndex::place(Window& w, std::uint64_t hash, std::size_t pos) {
+  const std::size_t mask = w.table.size() - 1;
+  for (std::size_t b = hash >> w.shift;; b = (b + 1) & mask) {
+    Bucket& bucket = w.table[b];
+    if (const unsigned free = match(bucket, 0); free != 0) {
+      const int i = std::countr_zero(free);
+      bucket.tag[i] = tag_of(hash);
+      bucket.pos[i] = static_cast<std::uint16_t>(pos);
+      return;
+    }
+    if (bucket.overflow != kSaturated) ++bucket.overflow;
+  }
+}
+
+void TickIdentityIndex::erase(Window& w, std::size_t pos) {
+  const std::uint64_t hash = hash_of(w.ring[pos]);
+  const std::uint16_t tag = tag_of(hash);
+  const std::size_t mask = w.table.size() - 1;
+  for (std::size_t b = hash >> w.shift, n = 0; n < w.table.size(); b = (b + 1) & mask, ++n) {
+    Bucket& bucket = w.table[b];
+    for (unsigned m = match(bucket, tag); m != 0; m &= m - 1) {
+      const int i = std::countr_zero(m);
+      if (bucket.pos[i] == pos) {
+        bucket.tag[i] = 0;
+        return;
+      }
+    }
+    // It was placed further on, passing through here.
+    if (bucket.overflow != kSaturated) --bucket.overflow;
+  }
+  QUFLX_CHECK(false, "tick identity: a ring entry is missing from its table");
+}
+
+void TickIdentityIndex::push_back(Window& w, Key key, std::uint64_t hash) {
   if (w.count == w.ring.size()) grow(w);
   std::size_t pos = w.head + w.count;
   if (pos >= w.ring.size()) pos -= w.ring.size();
@@ -146,12 +169,12 @@ void TickIdentityIndex::pop_back(Window& w) {
   QUFLX_CHECK(w.count > 0, "tick identity: rollback of a tick that is not held");
   std::size_t pos = w.head + w.count - 1;
   if (pos >= w.ring.size()) pos -= w.ring.size();
-  erase_slot(w, find_pos(w, pos));
+  erase(w, pos);
   --w.count;
 }
 
 void TickIdentityIndex::pop_front(Window& w) {
-  erase_slot(w, find_pos(w, w.head));
+  erase(w, w.head);
   w.head = w.head + 1 == w.ring.size() ? 0 : w.head + 1;
   --w.count;
 }
@@ -168,7 +191,10 @@ void TickIdentityIndex::grow(Window& w) {
   }
   w.ring = std::move(ring);
   w.head = 0;
-  w.table.assign(std::bit_ceil(2 * cap), Slot{});
+  // Four ring places per bucket of 15 slots: rarely more than a few entries share a bucket.
+  const std::size_t buckets = std::bit_ceil(std::max<std::size_t>(2, (cap + 3) / 4));
+  w.table.assign(buckets, Bucket{});
+  w.shift = 64 - std::countr_zero(buckets);
   for (std::size_t i = 0; i < w.count; ++i) place(w, hash_of(w.ring[i]), i);
 }
 
@@ -189,7 +215,7 @@ std::size_t TickIdentityIndex::size() const {
 std::size_t TickIdentityIndex::memory_bytes() const {
   std::size_t n = windows_.capacity() * sizeof(Window) + undo_.capacity() * sizeof(Undo);
   for (const Window& w : windows_) {
-    n += w.ring.capacity() * sizeof(Key) + w.table.capacity() * sizeof(Slot);
+    n += w.ring.capacity() * sizeof(Key) + w.table.capacity() * sizeof(Bucket);
   }
   return n;
 }
