@@ -15,16 +15,21 @@ namespace {
 // Small enough for the many assets that tick rarely; doubles from here as a window fills.
 constexpr std::size_t kInitialTicks = 64;
 constexpr std::uint16_t kSaturated = 0xFFFF;  // an overflow count that no longer moves
+constexpr unsigned kAllSlots = 0x7FFF;
 
-// Bit i set where bucket tag i equals `tag` (i < 15; the 16th lane is the overflow count).
+std::uint16_t tag_of(std::uint64_t hash) {
+  return static_cast<std::uint16_t>(0x8000u | ((hash >> 32) & 0x7FFFu));
+}
+
+// Bit i set where the bucket's tag i equals `tag`. The 16th lane (the overflow count) is masked.
 template <typename Bucket>
-unsigned match(const Bucket& b, std::uint16_t tag) {
+unsigned tags_equal(const Bucket& b, std::uint16_t tag) {
 #if defined(__SSE2__)
   const __m128i want = _mm_set1_epi16(static_cast<short>(tag));
   const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.tag));
   const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.tag + 8));
   const __m128i eq = _mm_packs_epi16(_mm_cmpeq_epi16(lo, want), _mm_cmpeq_epi16(hi, want));
-  return static_cast<unsigned>(_mm_movemask_epi8(eq)) & 0x7FFFu;
+  return static_cast<unsigned>(_mm_movemask_epi8(eq)) & kAllSlots;
 #else
   unsigned m = 0;
   for (int i = 0; i < 15; ++i) m |= static_cast<unsigned>(b.tag[i] == tag) << i;
@@ -32,8 +37,28 @@ unsigned match(const Bucket& b, std::uint16_t tag) {
 #endif
 }
 
-std::uint16_t tag_of(std::uint64_t hash) {
-  return static_cast<std::uint16_t>(0x8000u | ((hash >> 32) & 0x7FFFu));
+// Bit i set where slot i's arrival number lies in head .. head + count - 1 (mod 2^16): the slot
+// may hold a live tick. count <= 2^15, so at least half of all stale numbers show as stale.
+template <typename Bucket>
+unsigned seqs_live(const Bucket& b, std::uint32_t head, std::uint32_t count) {
+#if defined(__SSE2__)
+  const __m128i h = _mm_set1_epi16(static_cast<short>(head));
+  const __m128i flip = _mm_set1_epi16(static_cast<short>(0x8000));
+  const __m128i n = _mm_xor_si128(_mm_set1_epi16(static_cast<short>(count)), flip);
+  auto lanes = [&](const std::uint16_t* p) {  // unsigned (seq - head) < count, per 16-bit lane
+    const __m128i d = _mm_sub_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), h);
+    return _mm_cmplt_epi16(_mm_xor_si128(d, flip), n);
+  };
+  const __m128i live = _mm_packs_epi16(lanes(b.seq), lanes(b.seq + 8));
+  return static_cast<unsigned>(_mm_movemask_epi8(live)) & kAllSlots;
+#else
+  unsigned m = 0;
+  for (int i = 0; i < 15; ++i) {
+    const auto d = static_cast<std::uint16_t>(b.seq[i] - head);
+    m |= static_cast<unsigned>(d < count) << i;
+  }
+  return m;
+#endif
 }
 
 }  // namespace
@@ -41,8 +66,8 @@ std::uint16_t tag_of(std::uint64_t hash) {
 TickIdentityIndex::TickIdentityIndex(TickIdentityOptions options)
     : options_(options),
       keep_span_ms_(std::chrono::duration_cast<std::chrono::milliseconds>(options.keep_span).count()) {
-  QUFLX_CHECK(options_.max_ticks >= 1 && options_.max_ticks <= 65536,
-              "tick identity: max_ticks must be 1 .. 65536");
+  QUFLX_CHECK(options_.max_ticks >= 1 && options_.max_ticks <= 32768,
+              "tick identity: max_ticks must be 1 .. 32768");
   options_.keep_ticks = std::min(options_.keep_ticks, options_.max_ticks);
 }
 
@@ -55,6 +80,39 @@ std::uint64_t TickIdentityIndex::hash_of(Key key) {
   return static_cast<std::uint64_t>(key.ms) * 0x9E3779B97F4A7C15ull ^
          key.price_bits * 0xC2B2AE3D27D4EB4Full;
 }
+
+inline bool TickIdentityIndex::find(const Window& w, Key key, std::uint64_t hash) const {
+  if (w.count == 0) return false;
+  const std::uint16_t tag = tag_of(hash);
+  for (std::size_t b = hash >> w.shift;; b = (b + 1) & w.bucket_mask) {
+    const Bucket& bucket = w.table[b];
+    for (unsigned m = tags_equal(bucket, tag); m != 0; m &= m - 1) {
+      const std::uint16_t seq = bucket.seq[std::countr_zero(m)];
+      // A stale slot may point at a place a newer tick took: compare only live arrivals.
+      if (static_cast<std::uint16_t>(seq - w.head) < w.count && w.ring[seq & w.ring_mask] == key) {
+        return true;
+      }
+    }
+    if (bucket.overflow == 0) return false;
+  }
+}
+
+inline void TickIdentityIndex::place(Window& w, std::uint64_t hash, std::uint32_t seq) {
+  for (std::size_t b = hash >> w.shift;; b = (b + 1) & w.bucket_mask) {
+    Bucket& bucket = w.table[b];
+    const unsigned reusable =
+        (tags_equal(bucket, 0) | ~seqs_live(bucket, w.head, w.count)) & kAllSlots;
+    if (reusable != 0) {
+      const int i = std::countr_zero(reusable);
+      bucket.tag[i] = tag_of(hash);
+      bucket.seq[i] = static_cast<std::uint16_t>(seq);
+      return;
+    }
+    if (bucket.overflow != kSaturated) ++bucket.overflow;
+    ++w.overflows;
+  }
+}
+
 bool TickIdentityIndex::contains(AssetId asset, UtcMicros time, double price) const {
   if (asset >= windows_.size()) return false;
   const Key key = key_of(time, price);
@@ -66,12 +124,14 @@ bool TickIdentityIndex::insert(AssetId asset, UtcMicros time, double price) {
 }
 
 bool TickIdentityIndex::restore(AssetId asset, UtcMicros time, double price) {
-  QUFLX_CHECK(undo_.empty(), "tick identity: restore() during a batch");
+  QUFLX_CHECK(inserted_.empty(), "tick identity: restore() during a batch");
   return add(asset, key_of(time, price), false);
 }
 
+// The hot path: one lookup, usually one eviction (the ring's head moves on) and one placement
+// in the bucket the lookup just read.
 bool TickIdentityIndex::add(AssetId asset, Key key, bool logged) {
-  if (asset >= windows_.size()) windows_.resize(asset + 1);
+  if (asset >= windows_.size()) [[unlikely]] windows_.resize(asset + 1);
   Window& w = windows_[asset];
   const std::uint64_t hash = hash_of(key);
   if (find(w, key, hash)) return false;
@@ -79,123 +139,75 @@ bool TickIdentityIndex::add(AssetId asset, Key key, bool logged) {
   // The repeat check above saw every tick the rules keep; only now may the oldest go.
   const std::int64_t before = w.newest_ms;
   w.newest_ms = std::max(w.newest_ms, key.ms);
-  while (w.count >= options_.max_ticks ||
-         (w.count >= options_.keep_ticks && w.newest_ms - w.ring[w.head].ms > keep_span_ms_)) {
-    if (logged) undo_.push_back(Undo{asset, true, w.ring[w.head]});
-    pop_front(w);
+  std::uint32_t evicted = 0;
+  while (w.count != 0 &&
+         (w.count >= options_.max_ticks ||
+          (w.count >= options_.keep_ticks &&
+           w.newest_ms - w.ring[w.head & w.ring_mask].ms > keep_span_ms_))) {
+    if (logged) evicted_.push_back(w.ring[w.head & w.ring_mask]);
+    ++evicted;
+    ++w.head;  // its slot turns stale and is reused by a later placement
+    --w.count;
   }
-  push_back(w, key, hash);
-  if (logged) undo_.push_back(Undo{asset, false, Key{before, 0}});
+  const std::size_t places = w.ring ? w.ring_mask + std::size_t{1} : 0;
+  if (w.count == places) [[unlikely]] {
+    rebuild(w, std::min(options_.max_ticks, std::max(kInitialTicks, 2 * places)));
+  } else if (w.overflows > w.bucket_mask / 8) [[unlikely]] {
+    rebuild(w, places);  // overflow counts only grow: start the table afresh
+  }
+  const std::uint32_t seq = w.head + w.count;
+  w.ring[seq & w.ring_mask] = key;
+  ++w.count;
+  place(w, hash, seq);
+  if (logged) inserted_.push_back(Inserted{asset, evicted, before});
   return true;
 }
 
 void TickIdentityIndex::rollback() {
-  for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) {
+  for (auto it = inserted_.rbegin(); it != inserted_.rend(); ++it) {
     Window& w = windows_[it->asset];
-    if (it->evicted) {
-      push_front(w, it->key);
-    } else {
-      pop_back(w);
-      w.newest_ms = it->key.ms;
+    --w.count;  // its slot turns stale; a later tick with its arrival number reuses the number
+    w.newest_ms = it->newest_ms;
+    for (std::uint32_t i = 0; i < it->evicted; ++i) {
+      push_front(w, evicted_.back());
+      evicted_.pop_back();
     }
   }
-  undo_.clear();
-}
-
-bool TickIdentityIndex::find(const Window& w, Key key, std::uint64_t hash) const {
-  if (w.count == 0) return false;
-  const std::size_t mask = w.table.size() - 1;
-  const std::uint16_t tag = tag_of(hash);
-  for (std::size_t b = hash >> w.shift;; b = (b + 1) & mask) {
-    const Bucket& bucket = w.table[b];
-    for (unsigned m = match(bucket, tag); m != 0; m &= m - 1) {
-      if (w.ring[bucket.pos[std::countr_zero(m)]] == key) return true;
-    }
-    if (bucket.overflow == 0) return false;
-  }
-}
-
-void TickIdentityIndex::place(Window& w, std::uint64_t hash, std::size_t pos) {
-  const std::size_t mask = w.table.size() - 1;
-  for (std::size_t b = hash >> w.shift;; b = (b + 1) & mask) {
-    Bucket& bucket = w.table[b];
-    if (const unsigned free = match(bucket, 0); free != 0) {
-      const int i = std::countr_zero(free);
-      bucket.tag[i] = tag_of(hash);
-      bucket.pos[i] = static_cast<std::uint16_t>(pos);
-      return;
-    }
-    if (bucket.overflow != kSaturated) ++bucket.overflow;
-  }
-}
-
-void TickIdentityIndex::erase(Window& w, std::size_t pos) {
-  const std::uint64_t hash = hash_of(w.ring[pos]);
-  const std::uint16_t tag = tag_of(hash);
-  const std::size_t mask = w.table.size() - 1;
-  for (std::size_t b = hash >> w.shift, n = 0; n < w.table.size(); b = (b + 1) & mask, ++n) {
-    Bucket& bucket = w.table[b];
-    for (unsigned m = match(bucket, tag); m != 0; m &= m - 1) {
-      const int i = std::countr_zero(m);
-      if (bucket.pos[i] == pos) {
-        bucket.tag[i] = 0;
-        return;
-      }
-    }
-    // It was placed further on, passing through here.
-    if (bucket.overflow != kSaturated) --bucket.overflow;
-  }
-  QUFLX_CHECK(false, "tick identity: a ring entry is missing from its table");
-}
-
-void TickIdentityIndex::push_back(Window& w, Key key, std::uint64_t hash) {
-  if (w.count == w.ring.size()) grow(w);
-  std::size_t pos = w.head + w.count;
-  if (pos >= w.ring.size()) pos -= w.ring.size();
-  w.ring[pos] = key;
-  ++w.count;
-  place(w, hash, pos);
+  commit();
 }
 
 void TickIdentityIndex::push_front(Window& w, Key key) {
-  if (w.count == w.ring.size()) grow(w);
-  w.head = w.head == 0 ? w.ring.size() - 1 : w.head - 1;
-  w.ring[w.head] = key;
+  QUFLX_CHECK(w.count <= w.ring_mask, "tick identity: rollback past the ring's capacity");
+  --w.head;
   ++w.count;
-  place(w, hash_of(key), w.head);
+  w.ring[w.head & w.ring_mask] = key;
+  place(w, hash_of(key), w.head);  // its old slot may have been reused meanwhile
 }
 
-void TickIdentityIndex::pop_back(Window& w) {
-  QUFLX_CHECK(w.count > 0, "tick identity: rollback of a tick that is not held");
-  std::size_t pos = w.head + w.count - 1;
-  if (pos >= w.ring.size()) pos -= w.ring.size();
-  erase(w, pos);
-  --w.count;
-}
-
-void TickIdentityIndex::pop_front(Window& w) {
-  erase(w, w.head);
-  w.head = w.head + 1 == w.ring.size() ? 0 : w.head + 1;
-  --w.count;
-}
-
-void TickIdentityIndex::grow(Window& w) {
-  const std::size_t cap =
-      std::min(options_.max_ticks, std::max(kInitialTicks, 2 * w.ring.size()));
-  QUFLX_CHECK(cap > w.count, "tick identity: a window outgrew max_ticks");
-  std::vector<Key> ring(cap);
-  for (std::size_t i = 0; i < w.count; ++i) {
-    std::size_t pos = w.head + i;
-    if (pos >= w.ring.size()) pos -= w.ring.size();
-    ring[i] = w.ring[pos];
+void TickIdentityIndex::rebuild(Window& w, std::size_t ring_size) {
+  const std::size_t cap = std::bit_ceil(ring_size);
+  QUFLX_CHECK(cap >= w.count && cap <= 32768, "tick identity: a window outgrew max_ticks");
+  if (!w.ring || cap != w.ring_mask + std::size_t{1}) {
+    auto ring = std::make_unique<Key[]>(cap);
+    for (std::uint32_t i = 0; i < w.count; ++i) {
+      const std::uint32_t seq = w.head + i;
+      ring[seq & (cap - 1)] = w.ring[seq & w.ring_mask];
+    }
+    w.ring = std::move(ring);
+    w.ring_mask = static_cast<std::uint32_t>(cap - 1);
+    // Four ring places per bucket of 15 slots: rarely more than a few live entries share one.
+    const std::size_t buckets = std::max<std::size_t>(2, cap / 4);
+    w.table = std::make_unique<Bucket[]>(buckets);
+    w.bucket_mask = static_cast<std::uint32_t>(buckets - 1);
+    w.shift = 64 - std::countr_zero(buckets);
+  } else {
+    std::fill_n(w.table.get(), w.bucket_mask + std::size_t{1}, Bucket{});
   }
-  w.ring = std::move(ring);
-  w.head = 0;
-  // Four ring places per bucket of 15 slots: rarely more than a few entries share a bucket.
-  const std::size_t buckets = std::bit_ceil(std::max<std::size_t>(2, (cap + 3) / 4));
-  w.table.assign(buckets, Bucket{});
-  w.shift = 64 - std::countr_zero(buckets);
-  for (std::size_t i = 0; i < w.count; ++i) place(w, hash_of(w.ring[i]), i);
+  w.overflows = 0;
+  for (std::uint32_t i = 0; i < w.count; ++i) {
+    const std::uint32_t seq = w.head + i;
+    place(w, hash_of(w.ring[seq & w.ring_mask]), seq);
+  }
 }
 
 std::size_t TickIdentityIndex::size(AssetId asset) const {
@@ -203,7 +215,8 @@ std::size_t TickIdentityIndex::size(AssetId asset) const {
 }
 
 std::size_t TickIdentityIndex::capacity(AssetId asset) const {
-  return asset < windows_.size() ? windows_[asset].ring.size() : 0;
+  if (asset >= windows_.size() || !windows_[asset].ring) return 0;
+  return windows_[asset].ring_mask + std::size_t{1};
 }
 
 std::size_t TickIdentityIndex::size() const {
@@ -213,9 +226,13 @@ std::size_t TickIdentityIndex::size() const {
 }
 
 std::size_t TickIdentityIndex::memory_bytes() const {
-  std::size_t n = windows_.capacity() * sizeof(Window) + undo_.capacity() * sizeof(Undo);
+  std::size_t n = windows_.capacity() * sizeof(Window) + inserted_.capacity() * sizeof(Inserted) +
+                  evicted_.capacity() * sizeof(Key);
   for (const Window& w : windows_) {
-    n += w.ring.capacity() * sizeof(Key) + w.table.capacity() * sizeof(Bucket);
+    if (w.ring) {
+      n += (w.ring_mask + std::size_t{1}) * sizeof(Key) +
+           (w.bucket_mask + std::size_t{1}) * sizeof(Bucket);
+    }
   }
   return n;
 }

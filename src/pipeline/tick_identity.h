@@ -9,12 +9,14 @@
 // order (a tick that arrived late, out of time order, is forgotten in its arrival turn, never
 // before both rules let it go).
 //
-// Storage per asset: a ring of keys in arrival order and a hash table of 64-byte buckets that
-// points into it (15 slots of a 16-bit tag and a 16-bit ring position each, probed with one SIMD
-// compare; a bucket counts the entries that overflowed past it, so erasing needs no tombstones).
-// Both grow geometrically while the asset's window grows and are then reused: lookups, inserts
-// and evictions are O(1), touch about two cache lines, and allocate nothing in steady state.
-// Memory: 32 bytes per tick held at most (2 MiB per asset at the cap).
+// Storage per asset: a ring of keys in arrival order (a tick's arrival number says its place)
+// and a hash table of 64-byte buckets pointing into it: 15 slots of a 16-bit tag and the low
+// 16 bits of the arrival number each, compared with one SIMD instruction; a bucket counts the
+// entries that overflowed past it. Evicting a tick only moves the ring's head: its slot is known
+// to be stale from its arrival number and is reused by a later insert, so each tick costs one
+// random cache line. Both grow geometrically while the asset's window grows and are then reused:
+// lookups, inserts and evictions are O(1) and allocate nothing in steady state. Memory: 32 bytes
+// per ring place (1 MiB per asset at the cap).
 //
 // Batches: every insert, and every eviction it causes, is logged until commit(), so rollback()
 // puts the index back exactly as it was. A batch withdrawn as not durable must leave nothing
@@ -25,6 +27,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <vector>
 
 #include "common/time.h"
@@ -36,9 +39,9 @@ struct TickIdentityOptions {
   // SPEC §1: the last 4,096 ticks of an asset or its last 10 s, whichever covers more.
   std::size_t keep_ticks = 4096;
   Micros keep_span = std::chrono::seconds{10};
-  // Hard bound per asset (2 MiB; at most 65,536: ring positions are 16 bits); it only cuts the
-  // span above 6,553 ticks/s of one asset.
-  std::size_t max_ticks = 65536;
+  // Hard bound per asset (1 MiB): it cuts the span above 3,276 ticks/s of one asset. At most
+  // 32,768: a slot keeps 16 bits of the arrival number and must tell live ones from stale ones.
+  std::size_t max_ticks = 32768;
 };
 
 class TickIdentityIndex {
@@ -50,7 +53,10 @@ class TickIdentityIndex {
   // Part of the current batch until commit() or rollback().
   bool insert(AssetId asset, UtcMicros time, double price);
   // The batch's inserts stay.
-  void commit() { undo_.clear(); }
+  void commit() {
+    inserted_.clear();
+    evicted_.clear();
+  }
   // Undoes the batch's inserts and the evictions they caused, newest first.
   void rollback();
   // Adds a tick that was already durable before a restart (the journal tail, ticks:{A}),
@@ -71,42 +77,43 @@ class TickIdentityIndex {
   };
   static constexpr int kSlots = 15;
   struct alignas(64) Bucket {
-    std::uint16_t tag[kSlots] = {};  // 0: free; else 0x8000 | 15 bits of the key's hash
-    std::uint16_t overflow = 0;      // entries placed beyond this bucket that passed through it
-    std::uint16_t pos[kSlots] = {};  // the entry's place in the ring
+    std::uint16_t tag[kSlots] = {};  // 0: never used; else 0x8000 | 15 bits of the key's hash
+    std::uint16_t overflow = 0;      // placements that passed this bucket full, since the build
+    std::uint16_t seq[kSlots] = {};  // low 16 bits of the entry's arrival number
     std::uint16_t unused = 0;
   };
   static_assert(sizeof(Bucket) == 64);
   struct Window {
-    std::vector<Key> ring;       // arrival order from `head`, `count` long; size() is the capacity
-    std::vector<Bucket> table;   // a power of two, a quarter as many as the ring has places
-    int shift = 64;              // bucket index: the hash's top bits
-    std::size_t head = 0;
-    std::size_t count = 0;
+    std::unique_ptr<Key[]> ring;       // arrival number n at n & ring_mask
+    std::unique_ptr<Bucket[]> table;   // a quarter as many buckets as the ring has places
+    std::uint32_t ring_mask = 0;       // ring places - 1 (a power of two); 0 before the first
+    std::uint32_t bucket_mask = 0;     // buckets - 1
+    int shift = 64;                    // bucket index: the hash's top bits
+    std::uint32_t head = 0;     // arrival number of the oldest tick held
+    std::uint32_t count = 0;    // ticks held: arrival numbers head .. head + count - 1
+    std::uint32_t overflows = 0;  // full buckets passed since the table was built
     std::int64_t newest_ms = std::numeric_limits<std::int64_t>::min();
   };
-  struct Undo {
+  struct Inserted {
     AssetId asset = 0;
-    bool evicted = false;   // true: `key` was evicted; false: an insert
-    Key key;                // evicted: the key; insert: key.ms is the asset's newest time before it
+    std::uint32_t evicted = 0;   // ticks it evicted: the last ones in evicted_ at the time
+    std::int64_t newest_ms = 0;  // the asset's newest time before it
   };
 
   static Key key_of(UtcMicros time, double price);
   static std::uint64_t hash_of(Key key);
   bool add(AssetId asset, Key key, bool logged);
   bool find(const Window& w, Key key, std::uint64_t hash) const;
-  void place(Window& w, std::uint64_t hash, std::size_t pos);
-  void erase(Window& w, std::size_t pos);
-  void push_back(Window& w, Key key, std::uint64_t hash);
+  void place(Window& w, std::uint64_t hash, std::uint32_t seq);
   void push_front(Window& w, Key key);
-  void pop_back(Window& w);
-  void pop_front(Window& w);
-  void grow(Window& w);
+  void rebuild(Window& w, std::size_t ring_size);
 
   TickIdentityOptions options_;
   std::int64_t keep_span_ms_;
   std::vector<Window> windows_;  // by AssetId
-  std::vector<Undo> undo_;       // the current batch, oldest first
+  // The current batch, oldest first: its inserts, and the keys they evicted.
+  std::vector<Inserted> inserted_;
+  std::vector<Key> evicted_;
 };
 
 }  // namespace quflx

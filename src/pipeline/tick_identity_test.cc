@@ -118,7 +118,7 @@ TEST(TickIdentityIndex, AtTheCapTheSpanIsCutShort) {
   for (int i = 0; i < 1000; ++i) ASSERT_TRUE(index.insert(0, at_ms(0), 1.0 + i * 1e-5));
   index.commit();
   EXPECT_EQ(index.size(0), 100u);
-  EXPECT_EQ(index.capacity(0), 100u);
+  EXPECT_EQ(index.capacity(0), 128u);
   EXPECT_TRUE(index.contains(0, at_ms(0), 1.0 + 900 * 1e-5));
   EXPECT_FALSE(index.contains(0, at_ms(0), 1.0 + 899 * 1e-5));
 }
@@ -139,15 +139,15 @@ TEST(TickIdentityIndex, StaysBoundedUnderAMillionDistinctTicks) {
     index.commit();
     if (i == 500'000) memory = index.memory_bytes();
   }
-  EXPECT_EQ(index.size(0), 65'536u);
-  EXPECT_EQ(index.capacity(0), 65'536u);
+  EXPECT_EQ(index.size(0), 32'768u);
+  EXPECT_EQ(index.capacity(0), 32'768u);
   EXPECT_EQ(index.size(1), 10'001u);
   EXPECT_LE(index.capacity(1), 16'384u);
   EXPECT_EQ(index.size(2), 4'096u);
   EXPECT_EQ(index.capacity(2), 4'096u);
   // Nothing grew in the second half: steady state allocates nothing.
   EXPECT_EQ(index.memory_bytes(), memory);
-  EXPECT_LE(memory, (2u << 20) + (512u << 10) + (128u << 10) + 4096u);
+  EXPECT_LE(memory, (1u << 20) + (512u << 10) + (128u << 10) + 4096u);
 }
 
 TEST(TickIdentityIndex, ManyAssetsKeepTheirOwnWindows) {
