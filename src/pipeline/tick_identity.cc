@@ -13,7 +13,7 @@ namespace quflx {
 namespace {
 
 // Small enough for the many assets that tick rarely; doubles from here as a window fills.
-constexpr std::size_t kInitialTicks = 64;
+constexpr std::size_t kInitialPlaces = 128;
 constexpr std::uint16_t kSaturated = 0xFFFF;  // an overflow count that no longer moves
 constexpr unsigned kAllSlots = 0x7FFF;
 
@@ -124,7 +124,7 @@ bool TickIdentityIndex::insert(AssetId asset, UtcMicros time, double price) {
 }
 
 bool TickIdentityIndex::restore(AssetId asset, UtcMicros time, double price) {
-  QUFLX_CHECK(inserted_.empty(), "tick identity: restore() during a batch");
+  QUFLX_CHECK(touched_.empty(), "tick identity: restore() during a batch");
   return add(asset, key_of(time, price), false);
 }
 
@@ -136,67 +136,78 @@ bool TickIdentityIndex::add(AssetId asset, Key key, bool logged) {
   const std::uint64_t hash = hash_of(key);
   if (find(w, key, hash)) return false;
 
+  if (logged && w.batch != batch_) {
+    w.batch = batch_;
+    w.batch_head = w.head;
+    w.batch_count = w.count;
+    w.batch_newest_ms = w.newest_ms;
+    touched_.push_back(asset);
+  }
   // The repeat check above saw every tick the rules keep; only now may the oldest go.
-  const std::int64_t before = w.newest_ms;
   w.newest_ms = std::max(w.newest_ms, key.ms);
-  std::uint32_t evicted = 0;
   while (w.count != 0 &&
          (w.count >= options_.max_ticks ||
           (w.count >= options_.keep_ticks &&
            w.newest_ms - w.ring[w.head & w.ring_mask].ms > keep_span_ms_))) {
-    if (logged) evicted_.push_back(w.ring[w.head & w.ring_mask]);
-    ++evicted;
     ++w.head;  // its slot turns stale and is reused by a later placement
     --w.count;
   }
-  const std::size_t places = w.ring ? w.ring_mask + std::size_t{1} : 0;
-  if (w.count == places) [[unlikely]] {
-    rebuild(w, std::min(options_.max_ticks, std::max(kInitialTicks, 2 * places)));
+  if (!w.ring || w.count == (w.ring_mask + 1) / 2) [[unlikely]] {
+    rebuild(w, w.ring ? 2 * (w.ring_mask + std::size_t{1}) : kInitialPlaces);
   } else if (w.overflows > w.bucket_mask / 8) [[unlikely]] {
-    rebuild(w, places);  // overflow counts only grow: start the table afresh
+    rebuild(w, w.ring_mask + std::size_t{1});  // overflow counts only grow: start afresh
   }
   const std::uint32_t seq = w.head + w.count;
-  w.ring[seq & w.ring_mask] = key;
+  Key& place_of = w.ring[seq & w.ring_mask];
+  // The place last held arrival seq - places; rollback needs it back if that tick was held
+  // when the batch began (only a batch bigger than the window's spare half gets here).
+  const std::uint32_t previous = seq - (w.ring_mask + 1);
+  if (logged && previous - w.batch_head < w.batch_count) [[unlikely]] {
+    overwritten_.push_back(Overwritten{asset, previous, place_of});
+  }
+  place_of = key;
   ++w.count;
   place(w, hash, seq);
-  if (logged) inserted_.push_back(Inserted{asset, evicted, before});
   return true;
 }
 
 void TickIdentityIndex::rollback() {
-  for (auto it = inserted_.rbegin(); it != inserted_.rend(); ++it) {
-    Window& w = windows_[it->asset];
-    --w.count;  // its slot turns stale; a later tick with its arrival number reuses the number
-    w.newest_ms = it->newest_ms;
-    for (std::uint32_t i = 0; i < it->evicted; ++i) {
-      push_front(w, evicted_.back());
-      evicted_.pop_back();
-    }
+  // Ticks the batch evicted are still in their places, except those logged as overwritten.
+  // Newest first: a place logged twice (the ring grew in between) gets the first, true key.
+  for (auto o = overwritten_.rbegin(); o != overwritten_.rend(); ++o) {
+    Window& w = windows_[o->asset];
+    w.ring[o->seq & w.ring_mask] = o->key;
+  }
+  for (AssetId a : touched_) {
+    Window& w = windows_[a];
+    w.head = w.batch_head;
+    w.count = w.batch_count;
+    w.newest_ms = w.batch_newest_ms;
+    rebuild(w, w.ring_mask + std::size_t{1});
   }
   commit();
 }
 
-void TickIdentityIndex::push_front(Window& w, Key key) {
-  QUFLX_CHECK(w.count <= w.ring_mask, "tick identity: rollback past the ring's capacity");
-  --w.head;
-  ++w.count;
-  w.ring[w.head & w.ring_mask] = key;
-  place(w, hash_of(key), w.head);  // its old slot may have been reused meanwhile
-}
-
-void TickIdentityIndex::rebuild(Window& w, std::size_t ring_size) {
-  const std::size_t cap = std::bit_ceil(ring_size);
-  QUFLX_CHECK(cap >= w.count && cap <= 32768, "tick identity: a window outgrew max_ticks");
+void TickIdentityIndex::rebuild(Window& w, std::size_t ring_places) {
+  const std::size_t cap = std::bit_ceil(ring_places);
+  QUFLX_CHECK(cap >= 2 * std::size_t{w.count} && cap <= 65536,
+              "tick identity: a window outgrew max_ticks");
   if (!w.ring || cap != w.ring_mask + std::size_t{1}) {
+    // Keep, beside the ticks held, those a pending batch evicted that are still in place.
+    std::uint32_t from = w.head;
+    if (w.batch == batch_ && w.ring) {
+      const std::uint32_t end = w.head + w.count;
+      const std::uint32_t oldest_in_place = end - (w.ring_mask + 1);
+      from = end - std::min(end - w.batch_head, end - oldest_in_place);
+    }
     auto ring = std::make_unique<Key[]>(cap);
-    for (std::uint32_t i = 0; i < w.count; ++i) {
-      const std::uint32_t seq = w.head + i;
+    for (std::uint32_t seq = from; seq != w.head + w.count; ++seq) {
       ring[seq & (cap - 1)] = w.ring[seq & w.ring_mask];
     }
     w.ring = std::move(ring);
     w.ring_mask = static_cast<std::uint32_t>(cap - 1);
-    // Four ring places per bucket of 15 slots: rarely more than a few live entries share one.
-    const std::size_t buckets = std::max<std::size_t>(2, cap / 4);
+    // Eight ring places (four ticks held) per bucket of 15 slots: few live ones share a bucket.
+    const std::size_t buckets = std::max<std::size_t>(2, cap / 8);
     w.table = std::make_unique<Bucket[]>(buckets);
     w.bucket_mask = static_cast<std::uint32_t>(buckets - 1);
     w.shift = 64 - std::countr_zero(buckets);
@@ -216,7 +227,7 @@ std::size_t TickIdentityIndex::size(AssetId asset) const {
 
 std::size_t TickIdentityIndex::capacity(AssetId asset) const {
   if (asset >= windows_.size() || !windows_[asset].ring) return 0;
-  return windows_[asset].ring_mask + std::size_t{1};
+  return (windows_[asset].ring_mask + std::size_t{1}) / 2;
 }
 
 std::size_t TickIdentityIndex::size() const {
@@ -226,8 +237,8 @@ std::size_t TickIdentityIndex::size() const {
 }
 
 std::size_t TickIdentityIndex::memory_bytes() const {
-  std::size_t n = windows_.capacity() * sizeof(Window) + inserted_.capacity() * sizeof(Inserted) +
-                  evicted_.capacity() * sizeof(Key);
+  std::size_t n = windows_.capacity() * sizeof(Window) + touched_.capacity() * sizeof(AssetId) +
+                  overwritten_.capacity() * sizeof(Overwritten);
   for (const Window& w : windows_) {
     if (w.ring) {
       n += (w.ring_mask + std::size_t{1}) * sizeof(Key) +

@@ -9,18 +9,20 @@
 // order (a tick that arrived late, out of time order, is forgotten in its arrival turn, never
 // before both rules let it go).
 //
-// Storage per asset: a ring of keys in arrival order (a tick's arrival number says its place)
-// and a hash table of 64-byte buckets pointing into it: 15 slots of a 16-bit tag and the low
-// 16 bits of the arrival number each, compared with one SIMD instruction; a bucket counts the
-// entries that overflowed past it. Evicting a tick only moves the ring's head: its slot is known
-// to be stale from its arrival number and is reused by a later insert, so each tick costs one
-// random cache line. Both grow geometrically while the asset's window grows and are then reused:
-// lookups, inserts and evictions are O(1) and allocate nothing in steady state. Memory: 32 bytes
-// per ring place (1 MiB per asset at the cap).
+// Storage per asset: a ring of keys with twice as many places as ticks held (a tick's arrival
+// number says its place) and a hash table of 64-byte buckets pointing into it: 15 slots of a
+// 16-bit tag and the low 16 bits of the arrival number each, compared with one SIMD instruction;
+// a bucket counts the entries that overflowed past it. Evicting a tick only moves the ring's
+// head: its slot is known to be stale from its arrival number and is reused by a later insert,
+// so a tick costs one random cache line. Both grow geometrically while the asset's window grows
+// and are then reused: lookups, inserts and evictions are O(1) and allocate nothing in steady
+// state. Memory: 48 bytes per tick held at most (1.5 MiB per asset at the cap).
 //
-// Batches: every insert, and every eviction it causes, is logged until commit(), so rollback()
-// puts the index back exactly as it was. A batch withdrawn as not durable must leave nothing
-// behind, or a retry of its ticks would be taken for duplicates and lost.
+// Batches: rollback() puts the index back exactly as it was at the last commit(). A batch
+// withdrawn as not durable must leave nothing behind, or a retry of its ticks would be taken for
+// duplicates and lost. The first insert of a batch into an asset notes where its window stood;
+// the ticks the batch evicts stay in the ring's spare half, so nothing is logged per tick (only
+// a tick whose place a batch of more than the window's size for one asset reuses).
 // Owned by the ingest loop; not thread-safe.
 
 #include <chrono>
@@ -39,7 +41,7 @@ struct TickIdentityOptions {
   // SPEC §1: the last 4,096 ticks of an asset or its last 10 s, whichever covers more.
   std::size_t keep_ticks = 4096;
   Micros keep_span = std::chrono::seconds{10};
-  // Hard bound per asset (1 MiB): it cuts the span above 3,276 ticks/s of one asset. At most
+  // Hard bound per asset (1.5 MiB): it cuts the span above 3,276 ticks/s of one asset. At most
   // 32,768: a slot keeps 16 bits of the arrival number and must tell live ones from stale ones.
   std::size_t max_ticks = 32768;
 };
@@ -54,10 +56,11 @@ class TickIdentityIndex {
   bool insert(AssetId asset, UtcMicros time, double price);
   // The batch's inserts stay.
   void commit() {
-    inserted_.clear();
-    evicted_.clear();
+    ++batch_;
+    touched_.clear();
+    overwritten_.clear();
   }
-  // Undoes the batch's inserts and the evictions they caused, newest first.
+  // Undoes the batch's inserts and the evictions they caused.
   void rollback();
   // Adds a tick that was already durable before a restart (the journal tail, ticks:{A}),
   // oldest first per asset, between batches. False if an equal one is held.
@@ -84,20 +87,25 @@ class TickIdentityIndex {
   };
   static_assert(sizeof(Bucket) == 64);
   struct Window {
-    std::unique_ptr<Key[]> ring;       // arrival number n at n & ring_mask
-    std::unique_ptr<Bucket[]> table;   // a quarter as many buckets as the ring has places
-    std::uint32_t ring_mask = 0;       // ring places - 1 (a power of two); 0 before the first
-    std::uint32_t bucket_mask = 0;     // buckets - 1
-    int shift = 64;                    // bucket index: the hash's top bits
-    std::uint32_t head = 0;     // arrival number of the oldest tick held
-    std::uint32_t count = 0;    // ticks held: arrival numbers head .. head + count - 1
-    std::uint32_t overflows = 0;  // full buckets passed since the table was built
+    std::unique_ptr<Key[]> ring;      // arrival number n at n & ring_mask
+    std::unique_ptr<Bucket[]> table;  // an eighth as many buckets as the ring has places
+    std::uint32_t ring_mask = 0;      // ring places - 1 (a power of two)
+    std::uint32_t bucket_mask = 0;    // buckets - 1
+    int shift = 64;                   // bucket index: the hash's top bits
+    std::uint32_t head = 0;           // arrival number of the oldest tick held
+    std::uint32_t count = 0;          // ticks held: arrival numbers head .. head + count - 1
+    std::uint32_t overflows = 0;      // full buckets passed since the table was built
     std::int64_t newest_ms = std::numeric_limits<std::int64_t>::min();
+    // Where the window stood when the batch `batch` first touched it.
+    std::uint64_t batch = 0;
+    std::uint32_t batch_head = 0;
+    std::uint32_t batch_count = 0;
+    std::int64_t batch_newest_ms = 0;
   };
-  struct Inserted {
+  struct Overwritten {  // a tick held at the batch's start whose ring place the batch reused
     AssetId asset = 0;
-    std::uint32_t evicted = 0;   // ticks it evicted: the last ones in evicted_ at the time
-    std::int64_t newest_ms = 0;  // the asset's newest time before it
+    std::uint32_t seq = 0;
+    Key key;
   };
 
   static Key key_of(UtcMicros time, double price);
@@ -105,15 +113,14 @@ class TickIdentityIndex {
   bool add(AssetId asset, Key key, bool logged);
   bool find(const Window& w, Key key, std::uint64_t hash) const;
   void place(Window& w, std::uint64_t hash, std::uint32_t seq);
-  void push_front(Window& w, Key key);
-  void rebuild(Window& w, std::size_t ring_size);
+  void rebuild(Window& w, std::size_t ring_places);
 
   TickIdentityOptions options_;
   std::int64_t keep_span_ms_;
   std::vector<Window> windows_;  // by AssetId
-  // The current batch, oldest first: its inserts, and the keys they evicted.
-  std::vector<Inserted> inserted_;
-  std::vector<Key> evicted_;
+  std::uint64_t batch_ = 1;              // the current batch
+  std::vector<AssetId> touched_;         // assets it inserted into
+  std::vector<Overwritten> overwritten_;
 };
 
 }  // namespace quflx

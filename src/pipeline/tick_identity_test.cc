@@ -147,7 +147,8 @@ TEST(TickIdentityIndex, StaysBoundedUnderAMillionDistinctTicks) {
   EXPECT_EQ(index.capacity(2), 4'096u);
   // Nothing grew in the second half: steady state allocates nothing.
   EXPECT_EQ(index.memory_bytes(), memory);
-  EXPECT_LE(memory, (1u << 20) + (512u << 10) + (128u << 10) + 4096u);
+  // 48 bytes per tick held: 1.5 MiB + 768 KiB + 192 KiB.
+  EXPECT_LE(memory, (1536u << 10) + (768u << 10) + (192u << 10) + 4096u);
 }
 
 TEST(TickIdentityIndex, ManyAssetsKeepTheirOwnWindows) {
@@ -207,6 +208,28 @@ TEST(TickIdentityIndex, RollbackUndoesABatchThatGrewItsWindowOrEvictedItself) {
   for (int i = 0; i < 300; ++i) ASSERT_TRUE(index.insert(0, at_ms(1), 2.0 + i * 1e-5)) << i;
 }
 
+TEST(TickIdentityIndex, RollbackOfABatchThatLappedTheRingWhileItGrew) {
+  TickIdentityIndex index(TickIdentityOptions{.keep_ticks = 4, .keep_span = 1s, .max_ticks = 200});
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(index.insert(0, at_ms(i * 2000), 1.0 + i * 1e-5));
+  index.commit();
+  std::int64_t ms = 10'000;
+  double price = 2.0;
+  auto tick = [&](std::int64_t step_ms) {
+    ms += step_ms;
+    price += 1e-5;
+    ASSERT_TRUE(index.insert(0, at_ms(ms), price));
+  };
+  // Slow ticks run the batch through the ring's places (the 4 held ticks' among them), a burst
+  // in one millisecond then grows the window, and slow ticks lap the grown ring once more.
+  for (int i = 0; i < 130; ++i) tick(2000);
+  for (int i = 0; i < 100; ++i) tick(0);
+  for (int i = 0; i < 100; ++i) tick(2000);
+  index.rollback();
+  EXPECT_EQ(index.size(0), 4u);
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(index.contains(0, at_ms(i * 2000), 1.0 + i * 1e-5)) << i;
+  EXPECT_FALSE(index.contains(0, at_ms(ms), price));
+}
+
 TEST(TickIdentityIndex, RestoreRebuildsTheWindowFromDurableTicks) {
   TickIdentityIndex index(TickIdentityOptions{.keep_ticks = 3, .keep_span = 0s, .max_ticks = 64});
   // ticks:{A} from before the check existed: it still holds a repeat.
@@ -226,8 +249,8 @@ TEST(TickIdentityIndex, RestoreRebuildsTheWindowFromDurableTicks) {
 
 // Checks the index against the rule written out plainly (a deque searched from end to end)
 // over a stream like a broker's: repeats, late ticks, bursts in one millisecond, withdrawals.
-TEST(TickIdentityIndex, MatchesAPlainModelOfTheRule) {
-  const TickIdentityOptions opt{.keep_ticks = 6, .keep_span = 20ms, .max_ticks = 24};
+// `batch_steps`: how many ticks a batch has on average before it is committed or withdrawn.
+void check_against_model(const TickIdentityOptions& opt, int batch_steps, std::uint64_t seed) {
   TickIdentityIndex index(opt);
   struct Entry {
     std::int64_t ms;
@@ -237,11 +260,13 @@ TEST(TickIdentityIndex, MatchesAPlainModelOfTheRule) {
     std::deque<Entry> held;
     std::int64_t newest = std::numeric_limits<std::int64_t>::min();
   };
-  std::vector<Model> models(3), committed(3);
-  std::mt19937_64 rng(20251025);
+  constexpr AssetId kAssets = 3;
+  const std::int64_t span_ms = std::chrono::duration_cast<std::chrono::milliseconds>(opt.keep_span).count();
+  std::vector<Model> models(kAssets), committed(kAssets);
+  std::mt19937_64 rng(seed);
   std::int64_t clock_ms = 0;
   for (int step = 0; step < 200'000; ++step) {
-    const auto asset = static_cast<AssetId>(rng() % 3);
+    const auto asset = static_cast<AssetId>(rng() % kAssets);
     Model& m = models[asset];
     const std::uint64_t kind = rng() % 10;
     std::int64_t ms;
@@ -263,13 +288,13 @@ TEST(TickIdentityIndex, MatchesAPlainModelOfTheRule) {
     if (!held) {
       m.newest = std::max(m.newest, ms);
       while (m.held.size() >= opt.max_ticks ||
-             (m.held.size() >= opt.keep_ticks && m.newest - m.held.front().ms > 20)) {
+             (m.held.size() >= opt.keep_ticks && m.newest - m.held.front().ms > span_ms)) {
         m.held.pop_front();
       }
       m.held.push_back({ms, price});
     }
     ASSERT_EQ(index.size(asset), m.held.size()) << "step " << step;
-    if (rng() % 16 == 0) {
+    if (rng() % static_cast<std::uint64_t>(batch_steps) == 0) {
       if (rng() % 4 == 0) {
         index.rollback();
         models = committed;
@@ -277,12 +302,29 @@ TEST(TickIdentityIndex, MatchesAPlainModelOfTheRule) {
         index.commit();
         committed = models;
       }
-      for (AssetId a = 0; a < 3; ++a) {
-        ASSERT_EQ(index.size(a), models[a].held.size());
-        for (const Entry& e : models[a].held) ASSERT_TRUE(index.contains(a, at_ms(e.ms), e.price));
+      for (AssetId a = 0; a < kAssets; ++a) {
+        ASSERT_EQ(index.size(a), models[a].held.size()) << "step " << step;
+        for (const Entry& e : models[a].held) {
+          ASSERT_TRUE(index.contains(a, at_ms(e.ms), e.price)) << "step " << step;
+        }
       }
     }
   }
+}
+
+TEST(TickIdentityIndex, MatchesAPlainModelOfTheRule) {
+  check_against_model({.keep_ticks = 6, .keep_span = 20ms, .max_ticks = 24}, 16, 20251025);
+}
+
+TEST(TickIdentityIndex, MatchesTheModelWithBatchesLongerThanTheWindow) {
+  // Batches of ~300 ticks into windows of at most 24: the batch reuses the ring places of
+  // ticks it evicted, which a withdrawal must bring back.
+  check_against_model({.keep_ticks = 6, .keep_span = 20ms, .max_ticks = 24}, 300, 7);
+}
+
+TEST(TickIdentityIndex, MatchesTheModelWhileWindowsGrowInsideBatches) {
+  // A wide span: windows fill up to the cap of 200 over many batches, growing mid-batch.
+  check_against_model({.keep_ticks = 4, .keep_span = 400ms, .max_ticks = 200}, 120, 99);
 }
 
 }  // namespace
