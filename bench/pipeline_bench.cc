@@ -114,6 +114,10 @@ void BM_PipelineIngestRepeats(benchmark::State& state) { run(state, 65, 1000); }
 
 void batch_sizes(benchmark::internal::Benchmark* b) {
   b->ArgNames({"batch", "identity"});
+  // On a shared machine the fastest repetition is the one least disturbed by others.
+  b->ComputeStatistics("min", [](const std::vector<double>& v) {
+    return *std::min_element(v.begin(), v.end());
+  });
   for (int n : {1, 100, 1000}) {
     for (int check : {0, 1}) b->Args({n, check});
   }

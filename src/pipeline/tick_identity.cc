@@ -71,16 +71,6 @@ TickIdentityIndex::TickIdentityIndex(TickIdentityOptions options)
   options_.keep_ticks = std::min(options_.keep_ticks, options_.max_ticks);
 }
 
-TickIdentityIndex::Key TickIdentityIndex::key_of(UtcMicros time, double price) {
-  return Key{unix_millis(time), std::bit_cast<std::uint64_t>(price)};
-}
-
-std::uint64_t TickIdentityIndex::hash_of(Key key) {
-  // Multiply-xor: the top bits depend on every bit of both halves; only those are used.
-  return static_cast<std::uint64_t>(key.ms) * 0x9E3779B97F4A7C15ull ^
-         key.price_bits * 0xC2B2AE3D27D4EB4Full;
-}
-
 inline bool TickIdentityIndex::find(const Window& w, Key key, std::uint64_t hash) const {
   if (w.count == 0) return false;
   const std::uint16_t tag = tag_of(hash);
@@ -117,10 +107,6 @@ bool TickIdentityIndex::contains(AssetId asset, UtcMicros time, double price) co
   if (asset >= windows_.size()) return false;
   const Key key = key_of(time, price);
   return find(windows_[asset], key, hash_of(key));
-}
-
-bool TickIdentityIndex::insert(AssetId asset, UtcMicros time, double price) {
-  return add(asset, key_of(time, price), true);
 }
 
 bool TickIdentityIndex::restore(AssetId asset, UtcMicros time, double price) {

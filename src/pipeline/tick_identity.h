@@ -25,6 +25,7 @@
 // a tick whose place a batch of more than the window's size for one asset reuses).
 // Owned by the ingest loop; not thread-safe.
 
+#include <bit>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -53,7 +54,9 @@ class TickIdentityIndex {
   bool contains(AssetId asset, UtcMicros time, double price) const;
   // Adds the tick unless an equal one is held; false if one is (the tick is a duplicate).
   // Part of the current batch until commit() or rollback().
-  bool insert(AssetId asset, UtcMicros time, double price);
+  bool insert(AssetId asset, UtcMicros time, double price) {
+    return add(asset, key_of(time, price), true);
+  }
   // The batch's inserts stay.
   void commit() {
     ++batch_;
@@ -108,8 +111,14 @@ class TickIdentityIndex {
     Key key;
   };
 
-  static Key key_of(UtcMicros time, double price);
-  static std::uint64_t hash_of(Key key);
+  static Key key_of(UtcMicros time, double price) {
+    return Key{unix_millis(time), std::bit_cast<std::uint64_t>(price)};
+  }
+  static std::uint64_t hash_of(Key key) {
+    // Multiply-xor: the top bits depend on every bit of both halves; only those are used.
+    return static_cast<std::uint64_t>(key.ms) * 0x9E3779B97F4A7C15ull ^
+           key.price_bits * 0xC2B2AE3D27D4EB4Full;
+  }
   bool add(AssetId asset, Key key, bool logged);
   bool find(const Window& w, Key key, std::uint64_t hash) const;
   void place(Window& w, std::uint64_t hash, std::uint32_t seq);
