@@ -9,21 +9,21 @@
 // order (a tick that arrived late, out of time order, is forgotten in its arrival turn, never
 // before both rules let it go).
 //
-// Storage per asset: a ring of keys with twice as many places as ticks held (a tick's arrival
-// number says its place) and a hash table of 64-byte buckets pointing into it: 15 slots of a
-// 16-bit tag and the low 16 bits of the arrival number each, compared with one SIMD instruction;
-// a bucket counts the entries that overflowed past it. Evicting a tick only moves the ring's
-// head: its slot is known to be stale from its arrival number and is reused by a later insert,
-// so a tick costs one random cache line. Both grow geometrically while the asset's window grows
-// and are then reused: lookups, inserts and evictions are O(1) and allocate nothing in steady
-// state. Memory: 48 bytes per tick held at most (1.5 MiB per asset at the cap).
+// Storage per asset: a ring of keys with twice as many places as the window may hold (a tick's
+// arrival number says its place) and a hash table of 64-byte buckets pointing into it: 15 slots
+// of a 16-bit tag and the low 16 bits of the arrival number each, compared 15 at a time (SSE2);
+// a bucket counts the placements that overflowed past it. Evicting a tick only moves the ring's
+// head: its slot reads as stale from its arrival number and a later insert reuses it, so a tick
+// costs one random cache line. Both grow geometrically while the asset's window grows and are
+// then reused: lookups, inserts and evictions are O(1) and allocate nothing in steady state.
+// Memory: 48 bytes per tick the window may hold (1.5 MiB per asset at the cap).
 //
 // Batches: rollback() puts the index back exactly as it was at the last commit(). A batch
 // withdrawn as not durable must leave nothing behind, or a retry of its ticks would be taken for
-// duplicates and lost. The first insert of a batch into an asset notes where its window stood;
-// the ticks the batch evicts stay in the ring's spare half, so nothing is logged per tick (only
-// a tick whose place a batch of more than the window's size for one asset reuses).
-// Owned by the ingest loop; not thread-safe.
+// duplicates and lost. The first insert of a batch into an asset notes where its window stood,
+// and the ticks the batch evicts stay in the ring's spare half, so nothing is logged per tick;
+// only a batch that inserts more ticks into one asset than that spare half logs the held ticks
+// whose places it reuses. Owned by the ingest loop; not thread-safe.
 
 #include <bit>
 #include <chrono>
