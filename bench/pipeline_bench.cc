@@ -26,7 +26,7 @@ namespace quflx {
 namespace {
 
 constexpr std::int64_t kStartUs = 1761350400'000'000;  // 2025-10-25T00:00:00Z
-constexpr std::size_t kPatternTicks = 1 << 16;          // replayed with shifted times
+constexpr std::size_t kPatternTicks = 1 << 16;         // replayed with shifted times
 
 class NullSink final : public IngestSink {
  public:
@@ -50,7 +50,8 @@ const std::vector<std::string>& asset_names() {
 std::vector<RawTick> make_pattern(int repeat_percent, std::int64_t slot_us) {
   const auto& names = asset_names();
   std::vector<RandomWalk> walks;
-  for (const auto& n : names) walks.emplace_back(default_sim_asset(n), 1, 0.001);
+  for (const auto& n : names)
+    walks.emplace_back(default_sim_asset(n), 1, 0.001);
   std::vector<std::vector<RawTick>> recent(names.size());
   Prng rng(20251025);
   std::vector<RawTick> pattern(kPatternTicks);
@@ -108,18 +109,24 @@ void run(benchmark::State& state, int repeat_percent, std::int64_t slot_us) {
   state.counters["dropped"] = static_cast<double>(p.stats().duplicates) / ticks;
 }
 
-void BM_PipelineIngest(benchmark::State& state) { run(state, 0, 1000); }
-void BM_PipelineIngestBusy(benchmark::State& state) { run(state, 0, 100); }
-void BM_PipelineIngestRepeats(benchmark::State& state) { run(state, 65, 1000); }
+void BM_PipelineIngest(benchmark::State& state) {
+  run(state, 0, 1000);
+}
+void BM_PipelineIngestBusy(benchmark::State& state) {
+  run(state, 0, 100);
+}
+void BM_PipelineIngestRepeats(benchmark::State& state) {
+  run(state, 65, 1000);
+}
 
 void batch_sizes(benchmark::internal::Benchmark* b) {
   b->ArgNames({"batch", "identity"});
   // On a shared machine the fastest repetition is the one least disturbed by others.
-  b->ComputeStatistics("min", [](const std::vector<double>& v) {
-    return *std::min_element(v.begin(), v.end());
-  });
+  b->ComputeStatistics(
+      "min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
   for (int n : {1, 100, 1000}) {
-    for (int check : {0, 1}) b->Args({n, check});
+    for (int check : {0, 1})
+      b->Args({n, check});
   }
 }
 BENCHMARK(BM_PipelineIngest)->Apply(batch_sizes);

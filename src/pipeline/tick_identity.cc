@@ -32,7 +32,8 @@ unsigned tags_equal(const Bucket& b, std::uint16_t tag) {
   return static_cast<unsigned>(_mm_movemask_epi8(eq)) & kAllSlots;
 #else
   unsigned m = 0;
-  for (int i = 0; i < 15; ++i) m |= static_cast<unsigned>(b.tag[i] == tag) << i;
+  for (int i = 0; i < 15; ++i)
+    m |= static_cast<unsigned>(b.tag[i] == tag) << i;
   return m;
 #endif
 }
@@ -65,7 +66,8 @@ unsigned seqs_live(const Bucket& b, std::uint32_t head, std::uint32_t count) {
 
 TickIdentityIndex::TickIdentityIndex(TickIdentityOptions options)
     : options_(options),
-      keep_span_ms_(std::chrono::duration_cast<std::chrono::milliseconds>(options.keep_span).count()) {
+      keep_span_ms_(
+          std::chrono::duration_cast<std::chrono::milliseconds>(options.keep_span).count()) {
   QUFLX_CHECK(options_.max_ticks >= 1 && options_.max_ticks <= 32768,
               "tick identity: max_ticks must be 1 .. 32768");
   options_.keep_ticks = std::min(options_.keep_ticks, options_.max_ticks);
@@ -117,7 +119,8 @@ bool TickIdentityIndex::restore(AssetId asset, UtcMicros time, double price) {
 // The hot path: one lookup, usually one eviction (the ring's head moves on) and one placement
 // in the bucket the lookup just read.
 bool TickIdentityIndex::add(AssetId asset, Key key, bool logged) {
-  if (asset >= windows_.size()) [[unlikely]] windows_.resize(asset + 1);
+  if (asset >= windows_.size()) [[unlikely]]
+    windows_.resize(asset + 1);
   Window& w = windows_[asset];
   const std::uint64_t hash = hash_of(key);
   if (find(w, key, hash)) return false;
@@ -131,10 +134,9 @@ bool TickIdentityIndex::add(AssetId asset, Key key, bool logged) {
   }
   // The repeat check above saw every tick the rules keep; only now may the oldest go.
   w.newest_ms = std::max(w.newest_ms, key.ms);
-  while (w.count != 0 &&
-         (w.count >= options_.max_ticks ||
-          (w.count >= options_.keep_ticks &&
-           w.newest_ms - w.ring[w.head & w.ring_mask].ms > keep_span_ms_))) {
+  while (w.count != 0 && (w.count >= options_.max_ticks ||
+                          (w.count >= options_.keep_ticks &&
+                           w.newest_ms - w.ring[w.head & w.ring_mask].ms > keep_span_ms_))) {
     ++w.head;  // its slot turns stale and is reused by a later placement
     --w.count;
   }
@@ -218,7 +220,8 @@ std::size_t TickIdentityIndex::capacity(AssetId asset) const {
 
 std::size_t TickIdentityIndex::size() const {
   std::size_t n = 0;
-  for (const Window& w : windows_) n += w.count;
+  for (const Window& w : windows_)
+    n += w.count;
   return n;
 }
 

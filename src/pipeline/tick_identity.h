@@ -126,9 +126,9 @@ class TickIdentityIndex {
 
   TickIdentityOptions options_;
   std::int64_t keep_span_ms_;
-  std::vector<Window> windows_;  // by AssetId
-  std::uint64_t batch_ = 1;              // the current batch
-  std::vector<AssetId> touched_;         // assets it inserted into
+  std::vector<Window> windows_;   // by AssetId
+  std::uint64_t batch_ = 1;       // the current batch
+  std::vector<AssetId> touched_;  // assets it inserted into
   std::vector<Overwritten> overwritten_;
 };
 

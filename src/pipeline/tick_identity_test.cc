@@ -14,8 +14,12 @@ using namespace std::chrono_literals;
 
 constexpr std::int64_t kT0us = 1761350400'000'000;  // 2025-10-25T00:00:00Z
 
-UtcMicros at_us(std::int64_t us_after_t0) { return from_unix_micros(kT0us + us_after_t0); }
-UtcMicros at_ms(std::int64_t ms_after_t0) { return at_us(ms_after_t0 * 1000); }
+UtcMicros at_us(std::int64_t us_after_t0) {
+  return from_unix_micros(kT0us + us_after_t0);
+}
+UtcMicros at_ms(std::int64_t ms_after_t0) {
+  return at_us(ms_after_t0 * 1000);
+}
 
 TEST(TickIdentityIndex, AnExactRepeatIsHeldAndAnyOtherTickIsNot) {
   TickIdentityIndex index;
@@ -43,8 +47,10 @@ TEST(TickIdentityIndex, EqualTimestampsWithOtherPricesAreOtherTicks) {
   TickIdentityIndex index;
   // A burst the broker stamped with one millisecond: three prices, each sent twice.
   const double prices[] = {1.08123, 1.08124, 1.08122};
-  for (double p : prices) EXPECT_TRUE(index.insert(0, at_ms(7), p));
-  for (double p : prices) EXPECT_FALSE(index.insert(0, at_ms(7), p));
+  for (double p : prices)
+    EXPECT_TRUE(index.insert(0, at_ms(7), p));
+  for (double p : prices)
+    EXPECT_FALSE(index.insert(0, at_ms(7), p));
   EXPECT_EQ(index.size(0), 3u);
 }
 
@@ -62,7 +68,8 @@ TEST(TickIdentityIndex, InterleavedRepeatsLeaveEachTickOnce) {
   const std::pair<std::int64_t, double> stream[] = {
       {100, 1.1}, {101, 1.2}, {100, 1.1}, {101, 1.2}, {102, 1.3}};
   int taken = 0;
-  for (auto [ms, p] : stream) taken += index.insert(0, at_ms(ms), p) ? 1 : 0;
+  for (auto [ms, p] : stream)
+    taken += index.insert(0, at_ms(ms), p) ? 1 : 0;
   EXPECT_EQ(taken, 3);
 }
 
@@ -88,7 +95,8 @@ TEST(TickIdentityIndex, KeepsTheLastTicksOfASlowAsset) {
 TEST(TickIdentityIndex, KeepsTheLastTenSecondsOfAFastAsset) {
   TickIdentityIndex index;
   // One tick a millisecond: 10 s hold more than 4,096 ticks.
-  for (int i = 0; i < 20'000; ++i) ASSERT_TRUE(index.insert(0, at_ms(i), 2.0 + i * 1e-5));
+  for (int i = 0; i < 20'000; ++i)
+    ASSERT_TRUE(index.insert(0, at_ms(i), 2.0 + i * 1e-5));
   index.commit();
   const int newest = 19'999;
   EXPECT_EQ(index.size(0), 10'001u);  // newest - 10 s .. newest, both ends held
@@ -113,9 +121,11 @@ TEST(TickIdentityIndex, TheSpanFollowsTheNewestTimeNotTheLastArrival) {
 }
 
 TEST(TickIdentityIndex, AtTheCapTheSpanIsCutShort) {
-  TickIdentityIndex index(TickIdentityOptions{.keep_ticks = 16, .keep_span = 10s, .max_ticks = 100});
+  TickIdentityIndex index(
+      TickIdentityOptions{.keep_ticks = 16, .keep_span = 10s, .max_ticks = 100});
   // 1,000 distinct prices in one millisecond: all within 10 s, more than the cap.
-  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(index.insert(0, at_ms(0), 1.0 + i * 1e-5));
+  for (int i = 0; i < 1000; ++i)
+    ASSERT_TRUE(index.insert(0, at_ms(0), 1.0 + i * 1e-5));
   index.commit();
   EXPECT_EQ(index.size(0), 100u);
   EXPECT_EQ(index.capacity(0), 128u);
@@ -164,7 +174,8 @@ TEST(TickIdentityIndex, ManyAssetsKeepTheirOwnWindows) {
       ASSERT_FALSE(index.insert(a, at_ms(round * 100), 1.0 + round * 1e-4));
     }
   }
-  for (AssetId a = 0; a < kAssets; ++a) ASSERT_EQ(index.size(a), 32u);
+  for (AssetId a = 0; a < kAssets; ++a)
+    ASSERT_EQ(index.size(a), 32u);
   EXPECT_EQ(index.size(), 32u * kAssets);
   EXPECT_EQ(index.size(kAssets + 3), 0u);
   EXPECT_FALSE(index.contains(kAssets + 3, at_ms(0), 1.0));
@@ -172,22 +183,27 @@ TEST(TickIdentityIndex, ManyAssetsKeepTheirOwnWindows) {
 
 TEST(TickIdentityIndex, RollbackPutsBackWhatTheBatchEvicted) {
   TickIdentityIndex index(TickIdentityOptions{.keep_ticks = 8, .keep_span = 0s, .max_ticks = 64});
-  for (int i = 0; i < 8; ++i) ASSERT_TRUE(index.insert(0, at_ms(i), 1.0 + i * 1e-5));
+  for (int i = 0; i < 8; ++i)
+    ASSERT_TRUE(index.insert(0, at_ms(i), 1.0 + i * 1e-5));
   ASSERT_TRUE(index.insert(1, at_ms(0), 9.0));
   index.commit();
   // A batch that pushes out the 5 oldest of asset 0 and adds to asset 1 ...
-  for (int i = 8; i < 13; ++i) ASSERT_TRUE(index.insert(0, at_ms(i), 1.0 + i * 1e-5));
+  for (int i = 8; i < 13; ++i)
+    ASSERT_TRUE(index.insert(0, at_ms(i), 1.0 + i * 1e-5));
   ASSERT_TRUE(index.insert(1, at_ms(1), 9.1));
   EXPECT_FALSE(index.contains(0, at_ms(0), 1.0));
   // ... is withdrawn: the index is as it was.
   index.rollback();
   EXPECT_EQ(index.size(0), 8u);
   EXPECT_EQ(index.size(1), 1u);
-  for (int i = 0; i < 8; ++i) EXPECT_TRUE(index.contains(0, at_ms(i), 1.0 + i * 1e-5)) << i;
-  for (int i = 8; i < 13; ++i) EXPECT_FALSE(index.contains(0, at_ms(i), 1.0 + i * 1e-5)) << i;
+  for (int i = 0; i < 8; ++i)
+    EXPECT_TRUE(index.contains(0, at_ms(i), 1.0 + i * 1e-5)) << i;
+  for (int i = 8; i < 13; ++i)
+    EXPECT_FALSE(index.contains(0, at_ms(i), 1.0 + i * 1e-5)) << i;
   EXPECT_FALSE(index.contains(1, at_ms(1), 9.1));
   // The retry is new, and evicts in the same order as the first attempt did.
-  for (int i = 8; i < 13; ++i) EXPECT_TRUE(index.insert(0, at_ms(i), 1.0 + i * 1e-5));
+  for (int i = 8; i < 13; ++i)
+    EXPECT_TRUE(index.insert(0, at_ms(i), 1.0 + i * 1e-5));
   index.commit();
   EXPECT_FALSE(index.contains(0, at_ms(4), 1.0 + 4e-5));
   EXPECT_TRUE(index.contains(0, at_ms(5), 1.0 + 5e-5));
@@ -200,17 +216,20 @@ TEST(TickIdentityIndex, RollbackUndoesABatchThatGrewItsWindowOrEvictedItself) {
   ASSERT_TRUE(index.insert(0, at_ms(0), 1.0));
   index.commit();
   // 300 ticks in one millisecond: the window grows to the cap and then evicts the batch's own.
-  for (int i = 0; i < 300; ++i) ASSERT_TRUE(index.insert(0, at_ms(1), 2.0 + i * 1e-5));
+  for (int i = 0; i < 300; ++i)
+    ASSERT_TRUE(index.insert(0, at_ms(1), 2.0 + i * 1e-5));
   EXPECT_EQ(index.size(0), 200u);
   index.rollback();
   EXPECT_EQ(index.size(0), 1u);
   EXPECT_TRUE(index.contains(0, at_ms(0), 1.0));
-  for (int i = 0; i < 300; ++i) ASSERT_TRUE(index.insert(0, at_ms(1), 2.0 + i * 1e-5)) << i;
+  for (int i = 0; i < 300; ++i)
+    ASSERT_TRUE(index.insert(0, at_ms(1), 2.0 + i * 1e-5)) << i;
 }
 
 TEST(TickIdentityIndex, RollbackOfABatchThatLappedTheRingWhileItGrew) {
   TickIdentityIndex index(TickIdentityOptions{.keep_ticks = 4, .keep_span = 1s, .max_ticks = 200});
-  for (int i = 0; i < 4; ++i) ASSERT_TRUE(index.insert(0, at_ms(i * 2000), 1.0 + i * 1e-5));
+  for (int i = 0; i < 4; ++i)
+    ASSERT_TRUE(index.insert(0, at_ms(i * 2000), 1.0 + i * 1e-5));
   index.commit();
   std::int64_t ms = 10'000;
   double price = 2.0;
@@ -221,12 +240,16 @@ TEST(TickIdentityIndex, RollbackOfABatchThatLappedTheRingWhileItGrew) {
   };
   // Slow ticks run the batch through the ring's places (the 4 held ticks' among them), a burst
   // in one millisecond then grows the window, and slow ticks lap the grown ring once more.
-  for (int i = 0; i < 130; ++i) tick(2000);
-  for (int i = 0; i < 100; ++i) tick(0);
-  for (int i = 0; i < 100; ++i) tick(2000);
+  for (int i = 0; i < 130; ++i)
+    tick(2000);
+  for (int i = 0; i < 100; ++i)
+    tick(0);
+  for (int i = 0; i < 100; ++i)
+    tick(2000);
   index.rollback();
   EXPECT_EQ(index.size(0), 4u);
-  for (int i = 0; i < 4; ++i) EXPECT_TRUE(index.contains(0, at_ms(i * 2000), 1.0 + i * 1e-5)) << i;
+  for (int i = 0; i < 4; ++i)
+    EXPECT_TRUE(index.contains(0, at_ms(i * 2000), 1.0 + i * 1e-5)) << i;
   EXPECT_FALSE(index.contains(0, at_ms(ms), price));
 }
 
@@ -236,7 +259,8 @@ TEST(TickIdentityIndex, RestoreRebuildsTheWindowFromDurableTicks) {
   const std::pair<std::int64_t, double> durable[] = {
       {1, 1.1}, {2, 1.2}, {2, 1.2}, {3, 1.3}, {4, 1.4}};
   int taken = 0;
-  for (auto [ms, p] : durable) taken += index.restore(0, at_ms(ms), p) ? 1 : 0;
+  for (auto [ms, p] : durable)
+    taken += index.restore(0, at_ms(ms), p) ? 1 : 0;
   EXPECT_EQ(taken, 4);
   EXPECT_EQ(index.size(0), 3u);  // the rule applies to restored ticks too
   EXPECT_FALSE(index.contains(0, at_ms(1), 1.1));
@@ -261,7 +285,8 @@ void check_against_model(const TickIdentityOptions& opt, int batch_steps, std::u
     std::int64_t newest = std::numeric_limits<std::int64_t>::min();
   };
   constexpr AssetId kAssets = 3;
-  const std::int64_t span_ms = std::chrono::duration_cast<std::chrono::milliseconds>(opt.keep_span).count();
+  const std::int64_t span_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(opt.keep_span).count();
   std::vector<Model> models(kAssets), committed(kAssets);
   std::mt19937_64 rng(seed);
   std::int64_t clock_ms = 0;
@@ -280,9 +305,8 @@ void check_against_model(const TickIdentityOptions& opt, int batch_steps, std::u
       ms = clock_ms - (rng() % 6 == 0 ? static_cast<std::int64_t>(rng() % 40) : 0);  // late
       price = 1.0 + static_cast<double>(rng() % 5) * 1e-5;
     }
-    const bool held = std::any_of(m.held.begin(), m.held.end(), [&](const Entry& e) {
-      return e.ms == ms && e.price == price;
-    });
+    const bool held = std::any_of(m.held.begin(), m.held.end(),
+                                  [&](const Entry& e) { return e.ms == ms && e.price == price; });
     ASSERT_EQ(index.contains(asset, at_ms(ms), price), held) << "step " << step;
     ASSERT_EQ(index.insert(asset, at_ms(ms), price), !held) << "step " << step;
     if (!held) {

@@ -296,7 +296,9 @@ TEST_F(TickPipelineTest, EqualTimestampsWithOtherPricesAreTwoTicks) {
 TEST_F(TickPipelineTest, ALateRepeatIsADuplicateAndALateNewTickIsNot) {
   clock_.set(at(kT0 + 30));
   std::vector<RawTick> raw;
-  for (int i = 0; i < 20; ++i) raw.push_back({"GBPUSD_otc", 1.27 + i * 1e-5, at(kT0 + 20 + i * 0.4)});
+  for (int i = 0; i < 20; ++i) {
+    raw.push_back({"GBPUSD_otc", 1.27 + i * 1e-5, at(kT0 + 20 + i * 0.4)});
+  }
   EXPECT_EQ(pipeline_.ingest(live_, raw), 20u);
   const std::vector<RawTick> late = {{"GBPUSD_otc", 1.27, at(kT0 + 20)},          // repeat
                                      {"GBPUSD_otc", 1.27, at(kT0 + 19.999)}};    // new, late
