@@ -13,6 +13,7 @@ namespace quflx {
   X(kInvalidPrice, "invalid_price")             /* not finite or not > 0 */         \
   X(kInvalidTimestamp, "invalid_timestamp")     /* not a plausible Unix time */     \
   X(kFutureTimestamp, "future_timestamp")       /* too far ahead of the clock */    \
+  X(kDuplicate, "duplicate")                    /* repeat of an accepted tick */    \
   X(kBadPayload, "bad_payload")                 /* wrong shape or types */          \
   X(kBadJson, "bad_json")                       /* not parseable JSON */            \
   X(kInvalidUtf8, "invalid_utf8")               /* text that is not UTF-8 */        \

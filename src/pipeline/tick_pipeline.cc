@@ -17,11 +17,13 @@ namespace {
 constexpr const char* kReasonNames[] = {"invalid_asset",     "invalid_price",
                                         "invalid_timestamp", "future_timestamp",
                                         "invalid_candle",    "unsupported_period",
-                                        "misaligned_history", "not_durable"};
+                                        "misaligned_history", "not_durable",
+                                        "duplicate"};
 constexpr ErrorCode kReasonCodes[] = {ErrorCode::kInvalidAsset,     ErrorCode::kInvalidPrice,
                                       ErrorCode::kInvalidTimestamp, ErrorCode::kFutureTimestamp,
                                       ErrorCode::kBadPayload,       ErrorCode::kBadPayload,
-                                      ErrorCode::kBadPayload,       ErrorCode::kUnavailable};
+                                      ErrorCode::kBadPayload,       ErrorCode::kUnavailable,
+                                      ErrorCode::kDuplicate};
 
 bool valid_bar(const HistoryBar& b) {
   for (double v : {b.open, b.high, b.low, b.close}) {
@@ -45,6 +47,7 @@ TickPipeline::TickPipeline(const Clock& clock, PipelineOptions options, MetricsR
       options_(options),
       metrics_(metrics),
       aggregator_(options.candles),
+      recent_(options.identity),
       m_late_amended_(metrics.counter("quflx_late_ticks_total",
                                       "Late ticks per timeframe, by what happened to them",
                                       {{"outcome", "amended"}})),
@@ -63,7 +66,8 @@ FeedId TickPipeline::register_feed(FeedRegistration reg) {
   const auto id = static_cast<FeedId>(feeds_.size());
   Feed& f = feeds_.emplace_back();
   f.domain = reg.replay_clock ? id + 1 : 0;
-  for (int r = 0; r < 8; ++r) {
+  static_assert(std::size(kReasonNames) == kReasonCount && std::size(kReasonCodes) == kReasonCount);
+  for (int r = 0; r < kReasonCount; ++r) {
     f.rejected[r] = &metrics_.counter("quflx_feed_rejected_total",
                                       "Feed input rejected, by feed and reason",
                                       {{"feed", reg.name}, {"reason", kReasonNames[r]}});
@@ -91,6 +95,23 @@ void TickPipeline::reject(Feed& f, Reason reason, std::string_view detail, std::
     spdlog::warn("feed {}: tick rejected ({}): {} ({} similar suppressed)", f.reg.name,
                  kReasonNames[reason], detail, f.reject_log.take_suppressed());
   }
+}
+
+void TickPipeline::drop_duplicate(Feed& f, const RawTick& tick, std::size_t index) {
+  ++stats_.duplicates;
+  f.rejected[kDuplicate]->inc();
+  if (rejections_) {
+    rejections_->push_back(TickRejection{
+        index, ErrorCode::kDuplicate,
+        fmt::format("{}: a repeat of a tick already accepted (same timestamp to the millisecond, "
+                    "same price)", tick.asset)});
+  }
+}
+
+std::size_t TickPipeline::restore_recent_ticks(std::span<const SequencedTick> ticks) {
+  std::size_t n = 0;
+  for (const SequencedTick& t : ticks) n += recent_.restore(t.asset, t.time, t.price) ? 1 : 0;
+  return n;
 }
 
 std::size_t TickPipeline::ingest(FeedId feed_id, std::span<const RawTick> raw,
@@ -147,6 +168,11 @@ std::size_t TickPipeline::ingest(FeedId feed_id, std::span<const RawTick> raw) {
       continue;
     }
     const AssetId asset = assets_.intern(r.asset);
+    // Inserted as accepted, so a repeat later in the same batch is caught too.
+    if (options_.drop_duplicates && !recent_.insert(asset, t, r.price)) {
+      drop_duplicate(f, r, i);
+      continue;
+    }
     if (asset >= asset_domain_.size()) asset_domain_.resize(asset + 1, 0);
     asset_domain_[asset] = f.domain;
     const std::uint64_t seq = sequencer_.next(asset);
@@ -167,13 +193,16 @@ std::size_t TickPipeline::ingest(FeedId feed_id, std::span<const RawTick> raw) {
     }
   }
   if ((!ticks_.empty() || !events_.empty()) && !dispatch()) {
-    // Not durable, so never visible: the seq numbers are handed out again.
+    // Not durable, so never visible: the seq numbers are handed out again, and the ticks are
+    // not "seen" (their retry must not count as duplicates).
     for (auto it = ticks_.rbegin(); it != ticks_.rend(); ++it) {
       sequencer_.withdraw(it->asset, it->seq);
     }
+    recent_.rollback();
     refuse_not_durable(f, ticks_.size(), "the tick journal failed to store them");
     return 0;
   }
+  recent_.commit();
   for (const auto& t : ticks_) accepted_counter(t.asset).inc();
   stats_.accepted += ticks_.size();
   return ticks_.size();

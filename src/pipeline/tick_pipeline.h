@@ -1,12 +1,16 @@
 #pragma once
 // TickPipeline: the one path every tick takes, whatever feed it came from.
 //
-//   feed -> validate -> clock offset -> intern asset -> seq -> candles -> encode once -> sinks
+//   feed -> validate -> clock offset -> intern asset -> identity -> seq -> candles -> encode
+//   once -> sinks
 //
 // Validation rejects (and counts per feed and reason, with rate-limited logging) ticks with
 // an invalid asset name, a price that is not finite and > 0, or a time that is implausible or
-// further ahead of the feed's clock than `max_future_skew`. Everything else is accepted, gets
-// the asset's next seq, and is handed on even if it is too late for the candles.
+// further ahead of the feed's clock than `max_future_skew`. An exact repeat of a tick the asset
+// accepted recently (same UTC time to the millisecond, same price; TickIdentityIndex) is a
+// duplicate: counted per feed (reason "duplicate", not logged: recorded broker data repeats most
+// ticks), given no seq, stored and shown nowhere. Everything else is accepted, gets the asset's
+// next seq, and is handed on even if it is too late for the candles.
 //
 // Clocks: live feeds share the wall clock, and a timer calls advance_live_clock() at every
 // second so bars close on time; a replay feed has its own clock, moved by its data (or by
@@ -16,8 +20,9 @@
 // Durability: with a DurableSink set (the tick journal), a batch is refused whole (reason
 // "not_durable") while the sink is not accepting, before any seq is assigned; an accepted batch
 // goes to the durable sink first and only then to the sinks, in registration order. If the
-// durable append fails, the batch's seq numbers are withdrawn and no sink sees it (its ticks may
-// already have moved the forming candles: that disk-failure case is documented, not hidden).
+// durable append fails, the batch's seq numbers are withdrawn, its ticks leave the identity
+// index again (a retry of them is not a duplicate) and no sink sees it (its ticks may already
+// have moved the forming candles: that disk-failure case is documented, not hidden).
 // Owned by the ingest loop; not thread-safe.
 
 #include <string>
@@ -29,12 +34,16 @@
 #include "core/candle_aggregator.h"
 #include "core/ingest.h"
 #include "core/sequencer.h"
+#include "pipeline/tick_identity.h"
 
 namespace quflx {
 
 struct PipelineOptions {
   CandleOptions candles;
   Micros max_future_skew = std::chrono::seconds{60};
+  // SPEC §1 tick identity; off only to measure what the check costs (bench/pipeline_bench).
+  bool drop_duplicates = true;
+  TickIdentityOptions identity;
 };
 
 struct TickRejection {
@@ -46,6 +55,7 @@ struct TickRejection {
 struct PipelineStats {
   std::uint64_t accepted = 0;
   std::uint64_t rejected = 0;      // invalid input, and ticks refused as not durable
+  std::uint64_t duplicates = 0;    // exact repeats of an accepted tick, dropped (not in rejected)
   std::uint64_t not_durable = 0;   // refused or withdrawn: the durable sink could not take them
   std::uint64_t late_amended = 0;  // (tick, timeframe) pairs folded into a closed bar
   std::uint64_t late_dropped = 0;  // (tick, timeframe) pairs left out of the candles
@@ -78,21 +88,32 @@ class TickPipeline final : public TickIngest {
   // (CandleAggregator::seed: bars it formed itself win). Nothing is published or stored again:
   // the candle cache is rewritten by the caller. Returns how many bars it took.
   std::size_t restore_candles(AssetId asset, Timeframe tf, std::span<const Candle> bars);
+  // Rebuilds the identity index after a restart from ticks that were already durable (the
+  // journal tail, ticks:{A}), each under its own asset, oldest first per asset, before the first
+  // ingest. To cover the rule, pass per asset its last 4,096 ticks and any of the 10 s before its
+  // newest beyond those (TickIdentityOptions). Repeats among them are skipped; returns how many
+  // it took. Their seq and candles are restored elsewhere (Sequencer::restore, restore_candles).
+  std::size_t restore_recent_ticks(std::span<const SequencedTick> ticks);
+  const TickIdentityIndex& recent_ticks() const { return recent_; }
   Sequencer& sequencer() { return sequencer_; }
   const Sequencer& sequencer() const { return sequencer_; }
   const PipelineStats& stats() const { return stats_; }
 
  private:
+  enum Reason {
+    kAsset = 0, kPrice, kTime, kFuture, kCandle, kPeriod, kAlign, kNotDurable, kDuplicate,
+    kReasonCount
+  };
   struct Feed {
     FeedRegistration reg;
     std::uint32_t domain = 0;  // 0: the wall clock; otherwise the feed's own clock
     UtcMicros clock{};         // replay clock: latest data time seen
     LogLimiter reject_log;
-    Counter* rejected[8] = {};
+    Counter* rejected[kReasonCount] = {};
   };
-  enum Reason { kAsset = 0, kPrice, kTime, kFuture, kCandle, kPeriod, kAlign, kNotDurable };
 
   void reject(Feed& f, Reason reason, std::string_view detail, std::size_t index = 0);
+  void drop_duplicate(Feed& f, const RawTick& tick, std::size_t index);
   void refuse_not_durable(Feed& f, std::size_t n, std::string_view why);
   void close_domain(std::uint32_t domain, UtcMicros now);
   // False if the durable sink failed: the batch was withdrawn.
@@ -110,6 +131,7 @@ class TickPipeline final : public TickIngest {
   std::vector<Feed> feeds_;
   std::vector<std::uint32_t> asset_domain_;
   std::vector<Counter*> accepted_;
+  TickIdentityIndex recent_;
   PipelineStats stats_;
 
   // Per-batch scratch, reused.

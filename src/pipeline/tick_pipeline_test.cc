@@ -222,5 +222,192 @@ TEST_F(TickPipelineTest, ReportingIngestSaysWhichTicksWereRejected) {
   EXPECT_EQ(rejections[1].code, ErrorCode::kInvalidPrice);
 }
 
+// The tick journal, failing on demand.
+class FlakyJournal final : public DurableSink {
+ public:
+  bool accepting() const override { return true; }
+  bool append(const IngestBatch& b) override {
+    if (fail_next > 0) {
+      --fail_next;
+      return false;
+    }
+    stored += b.ticks.size();
+    return true;
+  }
+  int fail_next = 0;
+  std::size_t stored = 0;
+};
+
+std::uint64_t volume_1m(const TickPipeline& p, std::string_view asset) {
+  const Candle* c = p.candles().forming(*p.assets().find(asset), Timeframe::k1m);
+  return c ? c->volume : 0;
+}
+
+TEST_F(TickPipelineTest, AnExactRepeatGetsNoSeqAndCountsOnce) {
+  // a b a b c: the broker re-sends what it sent a moment ago.
+  const std::vector<RawTick> raw = {{"EURUSD_otc", 1.08123, at(kT0 + 9.101)},
+                                    {"EURUSD_otc", 1.08125, at(kT0 + 9.350)},
+                                    {"EURUSD_otc", 1.08123, at(kT0 + 9.101)},
+                                    {"EURUSD_otc", 1.08125, at(kT0 + 9.350)},
+                                    {"EURUSD_otc", 1.08121, at(kT0 + 9.702)}};
+  EXPECT_EQ(pipeline_.ingest(live_, raw), 3u);
+  ASSERT_EQ(sink_.ticks.size(), 3u);
+  EXPECT_EQ(sink_.ticks[2].seq, 3u);
+  EXPECT_EQ(sink_.ticks[2].price, 1.08121);
+  EXPECT_EQ(volume_1m(pipeline_, "EURUSD_otc"), 3u);
+  EXPECT_EQ(pipeline_.stats().accepted, 3u);
+  EXPECT_EQ(pipeline_.stats().duplicates, 2u);
+  EXPECT_EQ(pipeline_.stats().rejected, 0u);
+  const std::string m = metrics_.render();
+  EXPECT_NE(m.find(R"(quflx_feed_rejected_total{feed="sim",reason="duplicate"} 2)"),
+            std::string::npos);
+  EXPECT_NE(m.find(R"(quflx_ticks_accepted_total{asset="EURUSD_otc"} 3)"), std::string::npos);
+}
+
+TEST_F(TickPipelineTest, RepeatsAcrossBatchesAndFeedsAreCountedPerFeed) {
+  // The broker's clock runs two hours ahead; after its offset its ticks are the sim's.
+  const FeedId broker = pipeline_.register_feed({"broker", false, 7200s});
+  const std::vector<RawTick> first = {{"EURUSD_otc", 1.1, at(kT0 + 8.0)},
+                                      {"BTCUSD", 65000.5, at(kT0 + 8.0)}};
+  const std::vector<RawTick> again = {{"EURUSD_otc", 1.1, at(kT0 + 8.0 + 7200)},
+                                      {"BTCUSD", 65000.5, at(kT0 + 8.0004 + 7200)},  // same ms
+                                      {"BTCUSD", 65000.5, at(kT0 + 8.001 + 7200)}};  // next ms
+  EXPECT_EQ(pipeline_.ingest(live_, first), 2u);
+  EXPECT_EQ(pipeline_.ingest(broker, again), 1u);
+  EXPECT_EQ(pipeline_.ingest(live_, first), 0u);
+  ASSERT_EQ(sink_.ticks.size(), 3u);
+  EXPECT_EQ(sink_.ticks[2].seq, 2u);
+  EXPECT_EQ(sink_.ticks[2].time, at(kT0 + 8.001));
+  const std::string m = metrics_.render();
+  EXPECT_NE(m.find(R"(quflx_feed_rejected_total{feed="broker",reason="duplicate"} 2)"),
+            std::string::npos);
+  EXPECT_NE(m.find(R"(quflx_feed_rejected_total{feed="sim",reason="duplicate"} 2)"),
+            std::string::npos);
+}
+
+TEST_F(TickPipelineTest, EqualTimestampsWithOtherPricesAreTwoTicks) {
+  const std::vector<RawTick> raw = {{"#AAPL_otc", 231.42, at(kT0 + 9.5)},
+                                    {"#AAPL_otc", 231.43, at(kT0 + 9.5)},
+                                    {"#AAPL_otc", 231.42, at(kT0 + 9.5)}};
+  EXPECT_EQ(pipeline_.ingest(live_, raw), 2u);
+  EXPECT_EQ(volume_1m(pipeline_, "#AAPL_otc"), 2u);
+}
+
+TEST_F(TickPipelineTest, ALateRepeatIsADuplicateAndALateNewTickIsNot) {
+  clock_.set(at(kT0 + 30));
+  std::vector<RawTick> raw;
+  for (int i = 0; i < 20; ++i) {
+    raw.push_back({"GBPUSD_otc", 1.27 + i * 1e-5, at(kT0 + 20 + i * 0.4)});
+  }
+  EXPECT_EQ(pipeline_.ingest(live_, raw), 20u);
+  const std::vector<RawTick> late = {{"GBPUSD_otc", 1.27, at(kT0 + 20)},          // repeat
+                                     {"GBPUSD_otc", 1.27, at(kT0 + 19.999)}};    // new, late
+  EXPECT_EQ(pipeline_.ingest(live_, late), 1u);
+  EXPECT_EQ(sink_.ticks.back().seq, 21u);
+}
+
+TEST_F(TickPipelineTest, ReportingIngestNamesDuplicates) {
+  const std::vector<RawTick> raw = {{"A", 1.5, at(kT0 + 1)}, {"A", 1.5, at(kT0 + 1)},
+                                    {"A", 1.6, at(kT0 + 1)}};
+  std::vector<TickRejection> rejections;
+  EXPECT_EQ(pipeline_.ingest(live_, raw, rejections), 2u);
+  ASSERT_EQ(rejections.size(), 1u);
+  EXPECT_EQ(rejections[0].index, 1u);
+  EXPECT_EQ(rejections[0].code, ErrorCode::kDuplicate);
+  EXPECT_EQ(to_string(rejections[0].code), "duplicate");
+}
+
+TEST_F(TickPipelineTest, AWithdrawnBatchLeavesNoIdentityBehindSoItsRetryIsStored) {
+  FlakyJournal journal;
+  pipeline_.set_durable_sink(journal);
+  const std::vector<RawTick> stored = {{"EURUSD_otc", 1.1, at(kT0 + 5)}};
+  ASSERT_EQ(pipeline_.ingest(live_, stored), 1u);
+  // A batch with an in-batch repeat and a repeat of the stored tick; the disk fails.
+  const std::vector<RawTick> batch = {{"EURUSD_otc", 1.2, at(kT0 + 6)},
+                                      {"EURUSD_otc", 1.2, at(kT0 + 6)},
+                                      {"EURUSD_otc", 1.1, at(kT0 + 5)},
+                                      {"USDJPY_otc", 151.234, at(kT0 + 6)}};
+  journal.fail_next = 1;
+  std::vector<TickRejection> rejections;
+  EXPECT_EQ(pipeline_.ingest(live_, batch, rejections), 0u);
+  ASSERT_EQ(rejections.size(), 4u);
+  std::size_t unavailable = 0, duplicates = 0;
+  for (const auto& r : rejections) {
+    unavailable += r.code == ErrorCode::kUnavailable ? 1 : 0;
+    duplicates += r.code == ErrorCode::kDuplicate ? 1 : 0;
+  }
+  EXPECT_EQ(unavailable, 2u);
+  EXPECT_EQ(duplicates, 2u);
+  // The producer retries: nothing of the failed batch counts as seen.
+  EXPECT_EQ(pipeline_.ingest(live_, batch), 2u);
+  EXPECT_EQ(journal.stored, 3u);
+  ASSERT_EQ(sink_.ticks.size(), 3u);
+  EXPECT_EQ(sink_.ticks[1].seq, 2u);
+  EXPECT_EQ(sink_.ticks[1].price, 1.2);
+  EXPECT_EQ(sink_.ticks[2].seq, 1u);
+  // The stored tick stayed seen through the withdrawal.
+  EXPECT_EQ(pipeline_.ingest(live_, stored), 0u);
+}
+
+TEST_F(TickPipelineTest, RestoredTicksAreSeenAfterARestart) {
+  // What the journal tail held for the asset before the restart.
+  const AssetId eur = pipeline_.assets().intern("EURUSD_otc");
+  const std::vector<SequencedTick> durable = {{eur, 1.10, at(kT0 + 7), 41},
+                                              {eur, 1.11, at(kT0 + 8), 42},
+                                              {eur, 1.11, at(kT0 + 8), 42}};
+  EXPECT_EQ(pipeline_.restore_recent_ticks(durable), 2u);
+  pipeline_.sequencer().restore(eur, 42);
+  // The feed reconnects and re-sends its last ticks, then a new one.
+  const std::vector<RawTick> resent = {{"EURUSD_otc", 1.10, at(kT0 + 7)},
+                                       {"EURUSD_otc", 1.11, at(kT0 + 8)},
+                                       {"EURUSD_otc", 1.12, at(kT0 + 9)}};
+  EXPECT_EQ(pipeline_.ingest(live_, resent), 1u);
+  ASSERT_EQ(sink_.ticks.size(), 1u);
+  EXPECT_EQ(sink_.ticks[0].seq, 43u);
+}
+
+TEST_F(TickPipelineTest, ARecordingWithMostTicksRepeatedFormsBarsOfItsDistinctTicks) {
+  // Like the EURUSD_otc recording: every tick, then the broker's snapshot of its last ticks
+  // again, in bursts that arrive out of order.
+  const FeedId replay = pipeline_.register_feed({"csv", true, 0us});
+  const double start = kT0 - 3600;  // an hour old: the replay's clock decides, not the wall's
+  std::vector<RawTick> stream;
+  std::vector<RawTick> distinct;
+  double price = 1.16050;
+  for (int i = 0; i < 600; ++i) {
+    price += (i * 7 % 5 - 2) * 1e-5;
+    const RawTick t{"EURUSD_otc", price, at(start + i * 0.25 + (i % 3) * 0.0004)};
+    distinct.push_back(t);
+    stream.push_back(t);
+    if (i % 4 == 3) {  // the snapshot: the last four ticks again, newest first
+      for (int k = 0; k < 4; ++k) stream.push_back(distinct[distinct.size() - 1 - k]);
+    }
+  }
+  std::size_t accepted = 0;
+  for (std::size_t b = 0; b < stream.size(); b += 37) {
+    const std::size_t n = std::min<std::size_t>(37, stream.size() - b);
+    accepted += pipeline_.ingest(replay, std::span(stream).subspan(b, n));
+  }
+  EXPECT_EQ(accepted, distinct.size());
+  EXPECT_EQ(pipeline_.stats().duplicates, stream.size() - distinct.size());
+  const AssetId eur = *pipeline_.assets().find("EURUSD_otc");
+  std::uint64_t volume = 0;
+  for (const Candle& c : pipeline_.candles().closed(eur, Timeframe::k1m)) volume += c.volume;
+  volume += volume_1m(pipeline_, "EURUSD_otc");
+  EXPECT_EQ(volume, distinct.size());
+}
+
+TEST_F(TickPipelineTest, TheCheckCanBeSwitchedOffToMeasureIt) {
+  ManualClock clock(at(kT0));
+  MetricsRegistry metrics;
+  PipelineOptions options;
+  options.drop_duplicates = false;
+  TickPipeline p(clock, options, metrics);
+  const FeedId f = p.register_feed({"sim", false, 0us});
+  const std::vector<RawTick> raw = {{"BTCUSD", 1.0, at(kT0)}, {"BTCUSD", 1.0, at(kT0)}};
+  EXPECT_EQ(p.ingest(f, raw), 2u);
+  EXPECT_EQ(p.stats().duplicates, 0u);
+}
+
 }  // namespace
 }  // namespace quflx
