@@ -53,7 +53,7 @@ void PushFeed::stop() {
 }
 
 FeedStatus PushFeed::status() const {
-  return FeedStatus{"push", stopped_ ? "stopped" : "running",
+  return FeedStatus{"push", running_ ? "running" : stopped_ ? "stopped" : "starting",
                     fmt::format("POST /api/ticks; {} inputs skipped, {} stale assets",
                                 faults_.total(), frames_.stale_assets()),
                     frames_.ticks()};

@@ -58,11 +58,15 @@ class PushFeed final : public Feed {
   ~PushFeed() override;
 
   std::string_view name() const override { return "push"; }
-  // Starts the staleness check.
+  // Starts the staleness check and taking pushes.
   void start() override;
   void stop() override;
-  // "POST /api/ticks; N inputs skipped, N stale assets"; "running" until stop().
+  // "POST /api/ticks; N inputs skipped, N stale assets"; "starting", "running", "stopped".
   FeedStatus status() const override;
+  // Pushes are taken only between start() and stop(): before start() the server has not yet
+  // restored each asset's numbering (a push would be given a seq already used), and after
+  // stop() it is draining. Outside that window POST /api/ticks answers 503 `unavailable`.
+  bool accepting() const { return running_; }
   FrameIngest* frames() override { return &frames_; }
 
   PushResult push(std::string_view body);

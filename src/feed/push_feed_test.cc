@@ -45,6 +45,7 @@ class PushFeedTest : public ::testing::Test {
 };
 
 TEST_F(PushFeedTest, KeepsEveryValidTickAndSaysWhatBecameOfTheRest) {
+  feed.start();
   const auto r = feed.push(R"([{"asset":"EURUSD_otc","price":1.5,"timestamp":1700000000},
                               {"asset":"EURUSD_otc","price":0.5,"timestamp":1700000000},
                               {"asset":"EURUSD_otc"},
@@ -60,6 +61,19 @@ TEST_F(PushFeedTest, KeepsEveryValidTickAndSaysWhatBecameOfTheRest) {
   EXPECT_EQ(s.state, "running");
   EXPECT_EQ(s.ticks, 3u);  // handed to the pipeline
   EXPECT_EQ(s.detail, "POST /api/ticks; 1 inputs skipped, 0 stale assets");
+  feed.stop();
+}
+
+TEST_F(PushFeedTest, TakesPushesOnlyBetweenStartAndStop) {
+  // Before start() the server has not restored numbering yet; after stop() it drains.
+  EXPECT_FALSE(feed.accepting());
+  EXPECT_EQ(feed.status().state, "starting");
+  feed.start();
+  EXPECT_TRUE(feed.accepting());
+  EXPECT_EQ(feed.status().state, "running");
+  feed.stop();
+  EXPECT_FALSE(feed.accepting());
+  EXPECT_EQ(feed.status().state, "stopped");
 }
 
 TEST_F(PushFeedTest, ABodyThatIsNotJsonParsesNothing) {

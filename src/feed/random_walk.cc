@@ -93,6 +93,10 @@ double RandomWalk::next() {
   return std::round(std::exp(log_price_) * scale_) / scale_;
 }
 
+double RandomWalk::moved(double price, int steps) const {
+  return std::round(price * scale_ + steps) / scale_;
+}
+
 std::uint64_t asset_seed(std::uint64_t run_seed, std::string_view asset) {
   std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a
   for (char c : asset) {

@@ -41,6 +41,8 @@ class RandomWalk {
   RandomWalk(const SimAsset& asset, std::uint64_t seed, double step_seconds);
   // The next price, rounded to the asset's decimals.
   double next();
+  // `price` moved up by `steps` of the asset's tick size (10^-decimals), rounded the same way.
+  double moved(double price, int steps) const;
 
  private:
   Prng rng_;

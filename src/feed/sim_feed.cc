@@ -19,6 +19,7 @@ SimFeed::SimFeed(boost::asio::any_io_executor executor, TickIngest& ingest, Feed
   const double step = 1.0 / options_.ticks_per_second_per_asset;
   for (const auto& a : options_.assets) {
     walks_.emplace_back(a, asset_seed(options_.seed, a.name), step);
+    current_ms_.emplace_back();
   }
 }
 
@@ -71,6 +72,20 @@ void SimFeed::schedule() {
   });
 }
 
+double SimFeed::distinct_price(std::size_t asset, UtcMicros time, double price) {
+  Millisecond& m = current_ms_[asset];
+  const std::int64_t ms = unix_micros(time) / 1000;
+  if (m.ms != ms) {
+    m.ms = ms;
+    m.prices.clear();
+  }
+  while (std::find(m.prices.begin(), m.prices.end(), price) != m.prices.end()) {
+    price = walks_[asset].moved(price, 1);
+  }
+  m.prices.push_back(price);
+  return price;
+}
+
 void SimFeed::emit_due() {
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_steady_).count();
@@ -91,7 +106,8 @@ void SimFeed::emit_due() {
   for (std::uint64_t k = emitted_; k < emitted_ + n; ++k) {
     const std::size_t i = static_cast<std::size_t>(k % assets);
     const auto offset = Micros{static_cast<std::int64_t>(static_cast<double>(k) / total_rate_ * 1e6)};
-    batch_.push_back(RawTick{options_.assets[i].name, walks_[i].next(), start_wall_ + offset});
+    const UtcMicros time = start_wall_ + offset;
+    batch_.push_back(RawTick{options_.assets[i].name, distinct_price(i, time, walks_[i].next()), time});
   }
   emitted_ += n;
   ingest_.ingest(feed_, batch_);

@@ -9,6 +9,9 @@
 // rather than replayed late, which would only produce late ticks.
 //
 // Prices are deterministic for a given seed (see RandomWalk); timestamps follow the clock.
+// Ticks are distinct by the identity rule (SPEC §1: asset, millisecond, price), which a real
+// feed's ticks are: above 1,000 ticks/s per asset the rounded walk would often repeat a price
+// within one millisecond, so such a repeat is moved up by one tick size until it is new.
 // Runs on the ingest loop.
 
 #include <boost/asio/any_io_executor.hpp>
@@ -50,6 +53,8 @@ class SimFeed final : public Feed {
  private:
   void schedule();
   void emit_due();
+  // `price`, or the nearest higher price not yet used by the asset in `time`'s millisecond.
+  double distinct_price(std::size_t asset, UtcMicros time, double price);
 
   TickIngest& ingest_;
   FeedId feed_;
@@ -57,6 +62,13 @@ class SimFeed final : public Feed {
   const Clock& clock_;
   boost::asio::steady_timer timer_;
   std::vector<RandomWalk> walks_;
+  // Per asset: the millisecond of its last tick and the prices it used in that millisecond
+  // (cleared, not freed, when the millisecond changes).
+  struct Millisecond {
+    std::int64_t ms = -1;
+    std::vector<double> prices;
+  };
+  std::vector<Millisecond> current_ms_;
   std::vector<RawTick> batch_;
   double total_rate_;
   std::chrono::steady_clock::time_point start_steady_{};

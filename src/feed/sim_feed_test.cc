@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <tuple>
+
 #include <boost/asio/io_context.hpp>
 #include <map>
 #include <string>
@@ -84,6 +87,17 @@ TEST(SimFeed, HighRatesArriveInBatches) {
   ASSERT_GT(calls, 0);
   // 100k ticks/s with a 1 ms minimum step: many ticks per ingest call, not one call each.
   EXPECT_GT(recs.size() / static_cast<std::size_t>(calls), 10u);
+}
+
+TEST(SimFeed, NeverRepeatsAPriceWithinOneMillisecond) {
+  // 20 ticks of each asset per millisecond: the rounded walk alone repeats prices often.
+  const auto recs = run_for(options(20'000, 3), std::chrono::milliseconds(200));
+  ASSERT_GT(recs.size(), 1000u);
+  std::set<std::tuple<std::string, std::int64_t, double>> seen;
+  for (const auto& r : recs) {
+    EXPECT_TRUE(seen.emplace(r.asset, unix_micros(r.time) / 1000, r.price).second)
+        << r.asset << " repeats " << r.price << " at " << unix_micros(r.time);
+  }
 }
 
 }  // namespace

@@ -52,6 +52,9 @@ Result<std::unique_ptr<Persistence>> Persistence::open(asio::any_io_executor exe
   jo.max_bytes = config.spool_max_bytes;
   jo.segment_bytes = std::min<std::uint64_t>(jo.segment_bytes, config.spool_max_bytes / 4);
   jo.fsync_interval = config.fsync_interval;
+  // Recovery keeps what the tick-identity index will hold of each asset after the restart.
+  const TickIdentityOptions& identity = pipeline.recent_ticks().options();
+  jo.recent = RecentTicksBound{identity.keep_ticks, identity.keep_span, identity.max_ticks};
   auto journal = TickJournal::open(executor, pipeline.assets(), jo, metrics);
   if (!journal.ok()) return journal.error();
   p->journal_ = std::move(*journal);

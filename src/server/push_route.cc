@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "common/json_out.h"
 #include "feed/push_feed.h"
 
@@ -45,10 +47,21 @@ void register_push_route(net::HttpServer& http, PushRouteDeps deps) {
                      "POST /api/ticks needs 'Authorization: Bearer <token>' with the server's "
                      "--auth-token");
                }
+               if (!deps.feed->accepting()) {
+                 co_return HttpResponse::error(
+                     503, ErrorCode::kUnavailable,
+                     "the server is starting or stopping and takes no ticks now; retry shortly");
+               }
                const PushResult result = deps.feed->push(req.body);
+               // An exact repeat of a stored tick (a retried batch) is no error: it is counted
+               // apart, so a producer can tell a retry that changed nothing from a refusal.
+               const auto duplicates = static_cast<std::size_t>(
+                   std::count_if(result.refused.begin(), result.refused.end(),
+                                 [](const PushRefusal& r) { return r.code == ErrorCode::kDuplicate; }));
                std::string body;
-               body += fmt::format(R"({{"accepted":{},"rejected":{},"errors":[)", result.accepted,
-                                   result.refused.size() + result.faults.size());
+               body += fmt::format(R"({{"accepted":{},"duplicates":{},"rejected":{},"errors":[)",
+                                   result.accepted, duplicates,
+                                   result.refused.size() - duplicates + result.faults.size());
                std::size_t listed = 0;
                auto add = [&](std::string_view code, std::string_view message) {
                  if (listed++ >= kMaxErrorsListed) return;
@@ -63,10 +76,13 @@ void register_push_route(net::HttpServer& http, PushRouteDeps deps) {
                  add(fault == FrameFault::kBadJson ? "bad_json" : "bad_payload", detail);
                }
                for (const auto& r : result.refused) {
+                 if (r.code == ErrorCode::kDuplicate) continue;
                  add(to_string(r.code), fmt::format("tick {}: {}", r.index, r.message));
                }
+               // A duplicate's first copy may have been appended moments ago and not be synced
+               // yet: a retry is acknowledged as durable only once it is.
                bool durable = deps.durable && deps.durable();
-               if (durable && result.accepted > 0 && deps.sync) durable = co_await deps.sync();
+               if (durable && result.accepted + duplicates > 0 && deps.sync) durable = co_await deps.sync();
                body += fmt::format(R"(],"durable":{}}})", durable);
                co_return HttpResponse::json(result.nothing_parsed ? 400 : 200, std::move(body));
              });

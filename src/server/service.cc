@@ -12,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <csignal>
+#include <set>
 
 #include "common/json_out.h"
 #include "feed/feed_factory.h"
@@ -128,16 +129,38 @@ asio::awaitable<void> Service::Impl::restore_sequence() {
   // so a restart never hands out a seq twice even if one of them lost its state.
   std::vector<std::pair<std::string, std::uint64_t>> known;
   if (persistence) known = persistence->known_seqs();
+  // The tick-identity index (SPEC §1) starts from what is durable: each asset's newest ticks in
+  // the journal, else (no journal, or a new state directory) its ticks:{A} list.
+  std::vector<SequencedTick> recent;
+  const auto* journal_recent = persistence ? &persistence->journal().recovery().recent : nullptr;
+  std::set<std::string, std::less<>> from_journal;
+  if (journal_recent) {
+    for (const auto& r : *journal_recent) {
+      const AssetId a = pipeline.assets().intern(r.asset);
+      from_journal.insert(r.asset);
+      for (const auto& t : r.ticks) recent.push_back(SequencedTick{a, t.price, from_unix_micros(t.time_us), t.seq});
+    }
+  }
   if (redis && redis->connected()) {
-    auto heads = co_await read_tick_list_heads(*redis);
-    if (heads.ok()) {
-      known.insert(known.end(), heads->begin(), heads->end());
+    const bool with_ticks = from_journal.empty();
+    auto lists = co_await read_tick_lists(*redis, with_ticks);
+    if (lists.ok()) {
+      for (auto& l : *lists) {
+        known.emplace_back(l.asset, l.last_seq);
+        if (from_journal.contains(l.asset)) continue;
+        const AssetId a = pipeline.assets().intern(l.asset);
+        for (const auto& t : l.ticks) recent.push_back(SequencedTick{a, t.price, t.time, t.seq});
+      }
     } else {
-      spdlog::warn("redis: cannot read the newest seq of ticks:{{A}}: {}", heads.error().message);
+      spdlog::warn("redis: cannot read ticks:{{A}} (newest seq, recent ticks): {}", lists.error().message);
     }
   }
   for (const auto& [asset, seq] : known) {
     pipeline.sequencer().restore(pipeline.assets().intern(asset), seq);
+  }
+  if (!recent.empty()) {
+    const std::size_t n = pipeline.restore_recent_ticks(recent);
+    spdlog::info("tick identity: {} recent ticks restored from the tick journal and ticks:{{A}}", n);
   }
   if (!persistence) co_return;
   if (auto r = persistence->begin(); !r.ok()) {

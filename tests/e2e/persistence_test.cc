@@ -363,6 +363,15 @@ TEST_F(PersistenceFaultTest, PushedTicksAreAcknowledgedOnlyOnceDurable) {
     auto d = database();
     return !d.empty() && d.at("journal").as_object().at("accepting").as_bool();
   }));
+  // The push feed takes ticks once it started (after numbering is restored); before: 503.
+  ASSERT_TRUE(eventually([&] {
+    const auto h = health();
+    if (h.empty()) return false;
+    for (const auto& f : h.at("feeds").as_array()) {
+      if (f.as_object().at("name") == "push") return f.as_object().at("state") == "running";
+    }
+    return false;
+  }));
   const double now = std::chrono::duration<double>(
                          std::chrono::system_clock::now().time_since_epoch()).count();
   std::string body = "[";

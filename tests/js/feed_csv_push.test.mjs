@@ -84,6 +84,9 @@ test('push: POST /api/ticks needs the token and keeps every valid tick', async (
   let q;
   try {
     q = await Quflx.serve(['--redis-url', redis.url, '--feed', 'push', '--auth-token', 's3cret']);
+    // Pushes are taken once the server has restored numbering (before that: 503).
+    await waitFor(async () => (await q.health()).feeds.find((f) => f.name === 'push')?.state === 'running',
+      { what: 'the push feed running' });
     const now = Date.now() / 1000;
     const body = JSON.stringify([{ asset: 'EURUSD_otc', price: 1.1, timestamp: now },
       { asset: 'EURUSD_otc', price: -1, timestamp: now }, { asset: 'EURUSD_otc' },

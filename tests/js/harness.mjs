@@ -184,15 +184,24 @@ export class Quflx {
     // the test names one: a developer's DATABASE_URL must not leak into tests.
     const own = ['--state-dir', join(q.dir, 'state')];
     if (!args.includes('--database-url')) own.push('--database-url', 'none');
-    q.child = new Child([QUFLX_BINARY, 'serve', '--port', String(q.port), ...own, ...args],
-      { logPath: join(q.dir, 'quflx.log'), env });
+    q.argv = [QUFLX_BINARY, 'serve', '--port', String(q.port), ...own, ...args];
+    q.env = env;
+    await q.#spawn(waitHealthy);
+    return q;
+  }
+  async #spawn(waitHealthy) {
+    this.child = new Child(this.argv, { logPath: join(this.dir, 'quflx.log'), env: this.env });
     if (waitHealthy) {
       await waitFor(async () => {
-        if (!q.child.running) throw new Error(`quflx exited:\n${q.child.log()}`);
-        return (await fetch(`${q.url}/health`)).ok;
+        if (!this.child.running) throw new Error(`quflx exited:\n${this.child.log()}`);
+        return (await fetch(`${this.url}/health`)).ok;
       }, { what: 'quflx /health', timeoutMs: 15000 });
     }
-    return q;
+  }
+  /** Starts the server again, same arguments, port and state directory (after stop or kill9). */
+  async restart({ waitHealthy = true } = {}) {
+    if (this.child.running) throw new Error('quflx is still running');
+    await this.#spawn(waitHealthy);
   }
   get url() { return `http://127.0.0.1:${this.port}`; }
   log() { return this.child.log(); }

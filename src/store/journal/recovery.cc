@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <map>
 
@@ -20,9 +22,26 @@ namespace {
 
 std::string errno_text() { return std::strerror(errno); }
 
+// One asset's newest ticks while the segments are read.
+struct RecentWindow {
+  std::deque<RecentTick> ticks;
+  std::int64_t newest_us = INT64_MIN;  // the latest tick time seen (ticks may be out of order)
+
+  // Appends `t` and drops from the front what the bound no longer keeps.
+  void add(const RecentTick& t, const RecentTicksBound& bound) {
+    ticks.push_back(t);
+    newest_us = std::max(newest_us, t.time_us);
+    while (ticks.size() > bound.min_count &&
+           (ticks.size() > bound.max_count || ticks.front().time_us < newest_us - bound.span.count())) {
+      ticks.pop_front();
+    }
+  }
+};
+
 }  // namespace
 
-Result<RecoveredJournal> recover_journal(const std::string& dir, int dir_fd) {
+Result<RecoveredJournal> recover_journal(const std::string& dir, int dir_fd,
+                                         const RecentTicksBound& bound) {
   RecoveredJournal result;
   TickJournalRecovery& recovery = result.report;
   std::vector<std::pair<std::uint64_t, std::string>> files;
@@ -33,6 +52,8 @@ Result<RecoveredJournal> recover_journal(const std::string& dir, int dir_fd) {
   std::sort(files.begin(), files.end());
 
   std::map<std::string, std::uint64_t, std::less<>> last;
+  std::map<std::string, RecentWindow, std::less<>> recent;
+  std::vector<RecentWindow*> record_recent;
   std::string buffer;
   std::vector<std::uint64_t> record_max;
   for (const auto& [start, path] : files) {
@@ -50,6 +71,16 @@ Result<RecoveredJournal> recover_journal(const std::string& dir, int dir_fd) {
       for (const auto& t : rec.ticks) record_max[t.asset] = std::max(record_max[t.asset], t.seq);
       for (const auto& s : rec.seqs) record_max[s.asset] = std::max(record_max[s.asset], s.last_seq);
       recovery.ticks += rec.ticks.size();
+      record_recent.assign(rec.assets.size(), nullptr);
+      for (const auto& t : rec.ticks) {
+        auto*& window = record_recent[t.asset];
+        if (!window) {
+          auto it = recent.find(rec.assets[t.asset]);
+          if (it == recent.end()) it = recent.emplace(std::string(rec.assets[t.asset]), RecentWindow{}).first;
+          window = &it->second;
+        }
+        window->add(RecentTick{t.time_us, t.price, t.seq}, bound);
+      }
       for (std::size_t i = 0; i < rec.assets.size(); ++i) {
         if (record_max[i] == 0) continue;
         auto it = last.find(rec.assets[i]);
@@ -113,6 +144,9 @@ Result<RecoveredJournal> recover_journal(const std::string& dir, int dir_fd) {
   }
   recovery.segments = result.segments.size();
   for (auto& [name, seq] : last) recovery.last_seqs.emplace_back(name, seq);
+  for (auto& [name, window] : recent) {
+    recovery.recent.push_back(RecentTicks{name, std::vector<RecentTick>(window.ticks.begin(), window.ticks.end())});
+  }
   return result;
 }
 

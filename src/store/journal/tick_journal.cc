@@ -118,7 +118,7 @@ Result<void> TickJournal::lock_dir() {
 }
 
 Result<void> TickJournal::recover() {
-  auto recovered = recover_journal(options_.dir, dir_fd_);
+  auto recovered = recover_journal(options_.dir, dir_fd_, options_.recent);
   if (!recovered.ok()) return recovered.error();
   recovery_ = std::move(recovered->report);
   for (auto& s : recovered->segments) {

@@ -61,6 +61,9 @@ struct TickJournalOptions {
   // 0: fdatasync inside every append. Otherwise at most this long between syncs (as Redis's
   // appendfsync everysec): a power loss may cost that much, a process crash nothing.
   std::chrono::milliseconds fsync_interval{1000};
+  // What recovery keeps of each asset's newest ticks (recovery().recent), for the tick-identity
+  // index of a restarted server.
+  RecentTicksBound recent;
 };
 
 struct TickJournalStats {

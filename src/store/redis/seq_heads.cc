@@ -1,14 +1,15 @@
 #include "store/redis/seq_heads.h"
 
+#include <algorithm>
+
 #include "core/asset.h"
-#include "protocol/market_json.h"
 #include "store/redis/connection.h"
 
 namespace quflx {
 
-boost::asio::awaitable<Result<std::vector<std::pair<std::string, std::uint64_t>>>>
-read_tick_list_heads(redis::Connection& connection) {
-  std::vector<std::pair<std::string, std::uint64_t>> out;
+boost::asio::awaitable<Result<std::vector<TickListHead>>> read_tick_lists(
+    redis::Connection& connection, bool with_ticks) {
+  std::vector<TickListHead> out;
   std::string cursor = "0";
   do {
     // (argv built first: g++ 12 miscompiles string literals in a braced list inside co_await)
@@ -23,11 +24,27 @@ read_tick_list_heads(redis::Connection& connection) {
       if (k.size() < 8 || !k.starts_with("ticks:{") || k.back() != '}') continue;
       std::string asset = k.substr(7, k.size() - 8);
       if (!is_valid_asset_name(asset)) continue;
-      std::vector<std::string> lindex{"LINDEX", k, "0"};
-      const redis::Reply head = co_await connection.request(std::move(lindex));
-      if (head.is_error()) co_return make_error(ErrorCode::kUnavailable, "redis LINDEX: " + head.str);
-      if (!head.is_string()) continue;
-      if (const auto tick = parse_tick_json(head.str)) out.emplace_back(std::move(asset), tick->seq);
+      TickListHead head{std::move(asset), 0, {}};
+      if (with_ticks) {
+        std::vector<std::string> lrange{"LRANGE", k, "0", "-1"};
+        const redis::Reply list = co_await connection.request(std::move(lrange));
+        if (list.is_error()) co_return make_error(ErrorCode::kUnavailable, "redis LRANGE: " + list.str);
+        // Newest first in the list; unreadable entries are skipped (the writer wrote them all).
+        for (auto it = list.elements.rbegin(); it != list.elements.rend(); ++it) {
+          if (auto tick = parse_tick_json(it->str)) head.ticks.push_back(std::move(*tick));
+        }
+        if (head.ticks.empty()) continue;
+        for (const auto& t : head.ticks) head.last_seq = std::max(head.last_seq, t.seq);
+      } else {
+        std::vector<std::string> lindex{"LINDEX", k, "0"};
+        const redis::Reply first = co_await connection.request(std::move(lindex));
+        if (first.is_error()) co_return make_error(ErrorCode::kUnavailable, "redis LINDEX: " + first.str);
+        if (!first.is_string()) continue;
+        const auto tick = parse_tick_json(first.str);
+        if (!tick) continue;
+        head.last_seq = tick->seq;
+      }
+      out.push_back(std::move(head));
     }
   } while (cursor != "0");
   co_return out;
