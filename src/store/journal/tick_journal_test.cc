@@ -7,6 +7,8 @@
 #include <boost/asio/io_context.hpp>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <tuple>
 
 #include "store/journal/tick_journal_reader.h"
 
@@ -106,6 +108,38 @@ TEST_F(TickJournalTest, WhatWasAppendedIsRecoveredAfterReopening) {
   EXPECT_EQ(ticks[0], std::make_pair(std::string("EURUSD_otc"), std::uint64_t{1}));
   EXPECT_EQ(ticks[3], std::make_pair(std::string("BTCUSD"), std::uint64_t{1}));
   EXPECT_EQ(ticks[5], std::make_pair(std::string("EURUSD_otc"), std::uint64_t{4}));
+}
+
+TEST_F(TickJournalTest, RecoveryKeepsEachAssetsNewestTicksWithinTheBound) {
+  TickJournalOptions o = options();
+  o.recent = RecentTicksBound{3, std::chrono::seconds(10), 5};
+  // (asset, seconds after T, price): EURUSD 8 ticks over 2 s (the cap of 5 cuts it), BTCUSD 6
+  // ticks of which only the 3 newest are within 10 s of its newest (one arrives late).
+  const std::vector<std::tuple<AssetId, double, double>> rows = {
+      {eur_, 0.0, 1.0}, {btc_, 0.0, 10}, {eur_, 0.25, 1.1}, {btc_, 1.0, 11}, {eur_, 0.5, 1.2},
+      {btc_, 2.0, 12},  {eur_, 0.75, 1.3}, {eur_, 1.0, 1.4}, {btc_, 30.0, 13}, {eur_, 1.25, 1.5},
+      {btc_, 31.0, 14}, {eur_, 1.5, 1.6}, {btc_, 20.5, 15}, {eur_, 2.0, 1.7}};
+  {
+    auto log = open(o);
+    ASSERT_TRUE(log->begin({}).ok());
+    for (const auto& [asset, dt, price] : rows) {
+      const SequencedTick t{asset, price, from_unix_micros(1'700'000'000'000'000 +
+                                                           static_cast<std::int64_t>(dt * 1e6)),
+                            ++seq_[asset]};
+      IngestBatch b;
+      b.ticks = std::span<const SequencedTick>(&t, 1);
+      ASSERT_TRUE(log->append(b));
+    }
+  }
+  auto log = open(o);
+  std::map<std::string, std::vector<std::pair<std::uint64_t, double>>> recent;
+  for (const auto& r : log->recovery().recent) {
+    for (const auto& t : r.ticks) recent[r.asset].emplace_back(t.seq, t.price);
+  }
+  using V = std::vector<std::pair<std::uint64_t, double>>;
+  EXPECT_EQ(recent["EURUSD_otc"], (V{{4, 1.3}, {5, 1.4}, {6, 1.5}, {7, 1.6}, {8, 1.7}}));
+  // Oldest first as appended; the late tick stays: it is within 10 s of the newest (31 s).
+  EXPECT_EQ(recent["BTCUSD"], (V{{4, 13}, {5, 14}, {6, 15}}));
 }
 
 TEST_F(TickJournalTest, ATornLastWriteIsCutOffAndTheRestKept) {
