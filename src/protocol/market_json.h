@@ -47,9 +47,6 @@ void append_candle_update_json(std::string& out, std::string_view asset, Timefra
 // A candle as stored in the history cache (no type, no seq).
 void append_candle_json(std::string& out, std::string_view asset, Timeframe tf,
                         const Candle& candle);
-// The latest `max_count` closed candles of `closed`, oldest first, as a JSON array.
-void append_history_json(std::string& out, std::string_view asset, Timeframe tf,
-                         const std::deque<Candle>& closed, std::size_t max_count);
 // `candles` as a JSON array of cache elements, in the order given.
 void append_candles_json(std::string& out, std::string_view asset, Timeframe tf,
                          std::span<const Candle> candles);

@@ -37,24 +37,6 @@ TEST(MarketJson, CandleUpdateAndHistoryParseBack) {
   EXPECT_FALSE(u.at("closed").as_bool());
   EXPECT_EQ(u.at("seq").as_int64(), 7);
 
-  std::deque<Candle> closed;
-  for (int i = 0; i < 5; ++i) {
-    c.open_time_s = 1756869660 + 60 * i;
-    c.closed = true;
-    closed.push_back(c);
-  }
-  std::string hist;
-  append_history_json(hist, "#AAPL_otc", Timeframe::k1m, closed, 3);
-  const auto arr = boost::json::parse(hist).as_array();
-  ASSERT_EQ(arr.size(), 3u);
-  EXPECT_EQ(arr[0].as_object().at("timestamp").as_int64(), 1756869660 + 120);
-  EXPECT_EQ(arr[2].as_object().at("timestamp").as_int64(), 1756869660 + 240);
-  EXPECT_TRUE(arr[2].as_object().at("closed").as_bool());
-  EXPECT_FALSE(arr[0].as_object().contains("seq"));
-
-  std::string empty;
-  append_history_json(empty, "X", Timeframe::k1s, {}, 200);
-  EXPECT_EQ(empty, "[]");
 }
 
 }  // namespace

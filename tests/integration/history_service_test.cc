@@ -2,6 +2,7 @@
 // what a broken or absent cache does.
 
 #include "server/history_service.h"
+#include "store/redis/candle_cache.h"
 
 #include <gtest/gtest.h>
 
@@ -93,11 +94,11 @@ TEST_F(HistoryServiceTest, StoreKeepsTheLatestCacheCandlesAndLoadReturnsThemOlde
 }
 
 TEST_F(HistoryServiceTest, ReadsWhatTheTickWriterWrites) {
-  // The writer's format (append_history_json) is the cache format.
+  // The writer's format (RedisCandleCache::encode) is the cache format.
   std::string body;
   std::deque<Candle> closed;
   for (const auto& b : bars(3)) closed.push_back(b);
-  append_history_json(body, "#AAPL_otc", Timeframe::k1m, closed, 200);
+  RedisCandleCache::encode(body, "#AAPL_otc", Timeframe::k1m, closed, 200);
   RedisClient c(redis_.port());
   c.command({"SET", "historical:{#AAPL_otc}:1m", body});
   const auto h = load("#AAPL_otc");
