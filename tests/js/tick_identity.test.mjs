@@ -84,6 +84,16 @@ function assertStoredOnce(stored, distinct, what) {
     `${what}: stored ticks`);
 }
 
+// The 1-minute bars /api/candles shows (closed ones and the forming one) are those of `ticks`
+// ([t, price] in arrival order). The servers run with a long --late-grace, so a tick that is a
+// few seconds old still counts in its bar if a minute ended meanwhile.
+async function assertBars(q, asset, ticks) {
+  const want = minuteBars(ticks);
+  const res = await (await fetch(`${q.url}/api/candles?asset=${encodeURIComponent(asset)}&timeframe=1m&limit=1000`)).json();
+  assert.deepEqual(res.candles.map(({ timestamp, open, high, low, close, volume }) =>
+    ({ timestamp, open, high, low, close, volume })), want, `${asset} 1m bars`);
+}
+
 test('csv replay of a capture with exact repeats stores and counts each tick once', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'quflx-identity-'));
   const redis = await Redis.start();
@@ -136,7 +146,7 @@ test('push: a retried batch stores nothing twice and the reply counts new and du
   let q;
   try {
     q = await Quflx.serve(['--redis-url', redis.url, '--database-url', pg.url, '--batch-interval', '0.2',
-      '--feed', 'push', '--auth-token', 'tok']);
+      '--feed', 'push', '--auth-token', 'tok', '--late-grace', '120']);
     // Pushes are taken once the server has restored numbering (before that: 503).
     await waitFor(async () => (await q.health()).feeds.find((f) => f.name === 'push')?.state === 'running',
       { what: 'the push feed running' });
@@ -169,6 +179,7 @@ test('push: a retried batch stores nothing twice and the reply counts new and du
 
     const list = await listTicks(redis, 'EURUSD_otc');
     assert.deepEqual(list.map((t) => [t.seq, t.price]), [[1, 1.1], [2, 1.2], [3, 1.3], [4, 1.15], [5, 1.3]]);
+    await assertBars(q, 'EURUSD_otc', [a, b, c, a2, d].map((t) => [t.timestamp, t.price]));
     const m = await metrics(q.url);
     assert.equal(metric(m, 'quflx_feed_rejected_total', 'feed="push",reason="duplicate"'), 2 + 7 + 1);
     assert.equal((await q.stop()).code, 0);
@@ -190,7 +201,7 @@ for (const withDb of [true, false]) {
     const up = await FakePocketOption.start();
     let q;
     try {
-      const args = ['--redis-url', redis.url, '--feed', 'ws', '--ws-url', up.wsUrl,
+      const args = ['--redis-url', redis.url, '--feed', 'ws', '--ws-url', up.wsUrl, '--late-grace', '120',
         ...(withDb ? ['--database-url', pg.url, '--batch-interval', '0.2'] : [])];
       q = await Quflx.serve(args);
       await waitFor(() => up.connections === 1 && up.sockets.size === 1, { what: 'the feed connects' });
@@ -203,6 +214,7 @@ for (const withDb of [true, false]) {
       for (const f of frames) up.stream(f);
       await waitFor(async () => (await listTicks(redis, 'EURUSD_otc')).length >= distinct.length,
         { what: 'the distinct ticks in Redis' });
+      await assertBars(q, 'EURUSD_otc', distinct.map(([, t, p]) => [t, p]));
 
       // kill -9, then a new server: the upstream re-sends its last frames to the new connection.
       await q.child.kill9();
