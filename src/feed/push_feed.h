@@ -8,8 +8,8 @@
 // ticks the pipeline refused. Like the network feeds it reports an asset that stopped ticking as
 // stale (FrameIngest), from its own one-second check while it runs.
 //
-// Hazard: pushes are taken from construction on, not only between start() and stop(): the HTTP
-// route is open from the moment the server listens until it closes at the end of the shutdown.
+// The HTTP route is open from the moment the server listens until the end of the shutdown, but
+// pushes are taken only between start() and stop() (accepting()); the route answers 503 outside.
 //
 // Runs on the ingest loop.
 

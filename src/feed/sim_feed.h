@@ -11,7 +11,8 @@
 // Prices are deterministic for a given seed (see RandomWalk); timestamps follow the clock.
 // Ticks are distinct by the identity rule (SPEC §1: asset, millisecond, price), which a real
 // feed's ticks are: above 1,000 ticks/s per asset the rounded walk would often repeat a price
-// within one millisecond, so such a repeat is moved up by one tick size until it is new.
+// within one millisecond, so a price not above the millisecond's highest so far is moved to one
+// tick size above it.
 // Runs on the ingest loop.
 
 #include <boost/asio/any_io_executor.hpp>
@@ -53,7 +54,7 @@ class SimFeed final : public Feed {
  private:
   void schedule();
   void emit_due();
-  // `price`, or the nearest higher price not yet used by the asset in `time`'s millisecond.
+  // `price`, or one tick size above the highest the asset used in `time`'s millisecond.
   double distinct_price(std::size_t asset, UtcMicros time, double price);
 
   TickIngest& ingest_;
@@ -62,11 +63,10 @@ class SimFeed final : public Feed {
   const Clock& clock_;
   boost::asio::steady_timer timer_;
   std::vector<RandomWalk> walks_;
-  // Per asset: the millisecond of its last tick and the prices it used in that millisecond
-  // (cleared, not freed, when the millisecond changes).
+  // Per asset: the millisecond of its last tick and the highest price it used in it.
   struct Millisecond {
     std::int64_t ms = -1;
-    std::vector<double> prices;
+    double highest = 0;
   };
   std::vector<Millisecond> current_ms_;
   std::vector<RawTick> batch_;

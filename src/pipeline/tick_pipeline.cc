@@ -117,6 +117,7 @@ std::size_t TickPipeline::restore_recent_ticks(std::span<const SequencedTick> ti
 std::size_t TickPipeline::ingest(FeedId feed_id, std::span<const RawTick> raw,
                                  std::vector<TickRejection>& rejections) {
   rejections_ = &rejections;
+  rejections_from_ = rejections.size();
   const std::size_t n = ingest(feed_id, raw);
   rejections_ = nullptr;
   return n;
@@ -199,6 +200,19 @@ std::size_t TickPipeline::ingest(FeedId feed_id, std::span<const RawTick> raw) {
       sequencer_.withdraw(it->asset, it->seq);
     }
     recent_.rollback();
+    // A repeat of a tick earlier in this batch repeats nothing stored now (the index no longer
+    // holds it after the rollback): it is refused with it, so the producer retries it too.
+    if (rejections_) {
+      for (std::size_t i = rejections_from_; i < rejections_->size(); ++i) {
+        TickRejection& r = (*rejections_)[i];
+        if (r.code != ErrorCode::kDuplicate) continue;
+        const RawTick& d = raw[r.index];
+        const auto asset = assets_.find(d.asset);
+        if (asset && recent_.contains(*asset, d.time - f.reg.clock_offset, d.price)) continue;
+        r.code = ErrorCode::kUnavailable;
+        r.message = "the tick journal failed to store it (nor the tick it repeats)";
+      }
+    }
     refuse_not_durable(f, ticks_.size(), "the tick journal failed to store them");
     return 0;
   }

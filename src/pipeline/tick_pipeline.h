@@ -143,6 +143,7 @@ class TickPipeline final : public TickIngest {
   std::vector<CandleUpdate> seeded_;
   std::vector<Candle> seed_bars_;
   std::vector<TickRejection>* rejections_ = nullptr;  // set during a reporting ingest()
+  std::size_t rejections_from_ = 0;                    // this call's first entry in it
   std::vector<std::size_t> accepted_raw_;  // raw indexes of the batch's ticks (when reporting)
 
   Counter& m_late_amended_;

@@ -12,7 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <csignal>
-#include <set>
+#include <map>
 
 #include "common/json_out.h"
 #include "feed/feed_factory.h"
@@ -129,38 +129,46 @@ asio::awaitable<void> Service::Impl::restore_sequence() {
   // so a restart never hands out a seq twice even if one of them lost its state.
   std::vector<std::pair<std::string, std::uint64_t>> known;
   if (persistence) known = persistence->known_seqs();
-  // The tick-identity index (SPEC §1) starts from what is durable: each asset's newest ticks in
-  // the journal, else (no journal, or a new state directory) its ticks:{A} list.
-  std::vector<SequencedTick> recent;
-  const auto* journal_recent = persistence ? &persistence->journal().recovery().recent : nullptr;
-  std::set<std::string, std::less<>> from_journal;
-  if (journal_recent) {
-    for (const auto& r : *journal_recent) {
+  // The tick-identity index (SPEC §1) starts from what is durable: per asset, its newest ticks
+  // in the tick journal and in its ticks:{A} list together (either may lack an asset: the
+  // journal keeps only what is not yet committed plus its newest segment, a new state
+  // directory has nothing, Redis may be new or absent), each seq once, in seq order.
+  std::map<std::string, std::vector<SequencedTick>, std::less<>> recent;
+  if (persistence) {
+    for (auto& r : persistence->journal().take_recent_ticks()) {
+      auto& v = recent[r.asset];
       const AssetId a = pipeline.assets().intern(r.asset);
-      from_journal.insert(r.asset);
-      for (const auto& t : r.ticks) recent.push_back(SequencedTick{a, t.price, from_unix_micros(t.time_us), t.seq});
+      for (const auto& t : r.ticks) v.push_back(SequencedTick{a, t.price, from_unix_micros(t.time_us), t.seq});
     }
   }
   if (redis && redis->connected()) {
-    const bool with_ticks = from_journal.empty();
-    auto lists = co_await read_tick_lists(*redis, with_ticks);
+    auto lists = co_await read_tick_lists(*redis, pipeline.recent_ticks().options().max_ticks);
     if (lists.ok()) {
       for (auto& l : *lists) {
         known.emplace_back(l.asset, l.last_seq);
-        if (from_journal.contains(l.asset)) continue;
+        auto& v = recent[l.asset];
         const AssetId a = pipeline.assets().intern(l.asset);
-        for (const auto& t : l.ticks) recent.push_back(SequencedTick{a, t.price, t.time, t.seq});
+        for (const auto& t : l.ticks) v.push_back(SequencedTick{a, t.price, t.time, t.seq});
       }
     } else {
       spdlog::warn("redis: cannot read ticks:{{A}} (newest seq, recent ticks): {}", lists.error().message);
     }
   }
+  std::vector<SequencedTick> restored;
+  for (auto& [asset, v] : recent) {
+    std::sort(v.begin(), v.end(), [](const SequencedTick& x, const SequencedTick& y) { return x.seq < y.seq; });
+    v.erase(std::unique(v.begin(), v.end(),
+                        [](const SequencedTick& x, const SequencedTick& y) { return x.seq == y.seq; }),
+            v.end());
+    restored.insert(restored.end(), v.begin(), v.end());
+  }
   for (const auto& [asset, seq] : known) {
     pipeline.sequencer().restore(pipeline.assets().intern(asset), seq);
   }
-  if (!recent.empty()) {
-    const std::size_t n = pipeline.restore_recent_ticks(recent);
-    spdlog::info("tick identity: {} recent ticks restored from the tick journal and ticks:{{A}}", n);
+  if (!restored.empty()) {
+    const std::size_t n = pipeline.restore_recent_ticks(restored);
+    spdlog::info("tick identity: {} recent ticks of {} assets restored from the tick journal and "
+                 "ticks:{{A}}", n, recent.size());
   }
   if (!persistence) co_return;
   if (auto r = persistence->begin(); !r.ok()) {

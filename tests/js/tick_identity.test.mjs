@@ -5,7 +5,7 @@
 // feed that re-sends its last frames to a restarted server adds nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis, Postgres, Quflx, waitFor } from './harness.mjs';
@@ -243,3 +243,49 @@ for (const withDb of [true, false]) {
     }
   });
 }
+
+test('push: after two restarts an asset the journal no longer holds is still known from ticks:{A}', async () => {
+  const redis = await Redis.start();
+  const pg = await Postgres.start();
+  let q;
+  try {
+    q = await Quflx.serve(['--redis-url', redis.url, '--database-url', pg.url, '--batch-interval', '0.2',
+      '--feed', 'push', '--auth-token', 'tok']);
+    const journal = join(q.dir, 'state', 'journal');
+    const segments = () => readdirSync(journal).filter((f) => f.endsWith('.qtj'));
+    const ready = () => waitFor(async () => (await q.health()).feeds.find((f) => f.name === 'push')?.state === 'running',
+      { what: 'the push feed running' });
+    const post = async (ticks) => {
+      const r = await fetch(`${q.url}/api/ticks`, {
+        method: 'POST', body: JSON.stringify(ticks), headers: { authorization: 'Bearer tok' } });
+      assert.equal(r.status, 200);
+      return r.json();
+    };
+    const now = Math.round(Date.now()) / 1000 - 5;
+    const eur = [1.1, 1.2, 1.3].map((price, i) => ({ asset: 'EURUSD_otc', price, timestamp: now + i * 0.25 }));
+    await ready();
+    assert.equal((await post(eur)).accepted, 3);
+    assert.equal((await q.stop()).code, 0);
+    const first = segments();
+
+    // Run 2 sees only another asset; once run 1's segment is committed it is deleted.
+    await q.restart();
+    await ready();
+    assert.equal((await post([{ asset: 'GBPUSD_otc', price: 1.27, timestamp: now }])).accepted, 1);
+    await waitFor(() => !segments().some((f) => first.includes(f)), { what: "run 1's journal segment deleted" });
+    assert.equal((await q.stop()).code, 0);
+
+    // Run 3: EURUSD is nowhere in the journal, but its ticks:{A} list holds it.
+    await q.restart();
+    await ready();
+    const ack = await post(eur);
+    assert.equal(ack.accepted, 0);
+    assert.equal(ack.duplicates, 3);
+    assert.equal((await q.stop()).code, 0);
+    assertStoredOnce(await storedTicks(pg, 'EURUSD_otc'), eur.map((t) => [t.timestamp, t.price]), 'EURUSD after two restarts');
+  } finally {
+    if (q) await q.cleanup();
+    await pg.stop();
+    await redis.stop();
+  }
+});

@@ -40,6 +40,7 @@
 #include <span>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/metrics.h"
@@ -92,6 +93,9 @@ class TickJournal final : public DurableSink {
   TickJournal& operator=(const TickJournal&) = delete;
 
   const TickJournalRecovery& recovery() const { return recovery_; }
+  // Hands over recovery().recent (each asset's newest ticks, for the tick-identity index) and
+  // frees it: it is needed once, at start-up.
+  std::vector<RecentTicks> take_recent_ticks() { return std::exchange(recovery_.recent, {}); }
   const TickJournalOptions& options() const { return options_; }
 
   // Opens the segment that appends go to, starting with a snapshot of `last_seqs` (every

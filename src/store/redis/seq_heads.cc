@@ -8,7 +8,7 @@
 namespace quflx {
 
 boost::asio::awaitable<Result<std::vector<TickListHead>>> read_tick_lists(
-    redis::Connection& connection, bool with_ticks) {
+    redis::Connection& connection, std::size_t max_ticks) {
   std::vector<TickListHead> out;
   std::string cursor = "0";
   do {
@@ -25,8 +25,8 @@ boost::asio::awaitable<Result<std::vector<TickListHead>>> read_tick_lists(
       std::string asset = k.substr(7, k.size() - 8);
       if (!is_valid_asset_name(asset)) continue;
       TickListHead head{std::move(asset), 0, {}};
-      if (with_ticks) {
-        std::vector<std::string> lrange{"LRANGE", k, "0", "-1"};
+      if (max_ticks > 0) {
+        std::vector<std::string> lrange{"LRANGE", k, "0", std::to_string(max_ticks - 1)};
         const redis::Reply list = co_await connection.request(std::move(lrange));
         if (list.is_error()) co_return make_error(ErrorCode::kUnavailable, "redis LRANGE: " + list.str);
         // Newest first in the list; unreadable entries are skipped (the writer wrote them all).
