@@ -7,21 +7,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis, Quflx, waitFor } from './harness.mjs';
+import { Redis, Quflx, waitFor, minuteBars } from './harness.mjs';
 
 const T0 = 1761350400;  // 2025-10-25T00:00:00Z
 
-// The reference: 1-minute OHLC (volume = tick count) from [t, price] in time order.
-function minuteBars(rows) {
-  const bars = new Map();
-  for (const [t, p] of rows) {
-    const open = Math.floor(t / 60) * 60;
-    const b = bars.get(open);
-    if (!b) bars.set(open, { timestamp: open, open: p, high: p, low: p, close: p, volume: 1 });
-    else Object.assign(b, { high: Math.max(b.high, p), low: Math.min(b.low, p), close: p, volume: b.volume + 1 });
-  }
-  return [...bars.values()];
-}
 
 test('csv replay: candles equal an independent computation; bad rows skipped', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'quflx-csv-'));

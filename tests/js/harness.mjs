@@ -216,3 +216,15 @@ export class Quflx {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+/** 1-minute OHLC bars (volume = tick count) of [t, price] pairs in arrival order, oldest first. */
+export function minuteBars(ticks) {
+  const bars = new Map();
+  for (const [t, p] of ticks) {
+    const open = Math.floor(t / 60) * 60;
+    const b = bars.get(open);
+    if (!b) bars.set(open, { timestamp: open, open: p, high: p, low: p, close: p, volume: 1 });
+    else Object.assign(b, { high: Math.max(b.high, p), low: Math.min(b.low, p), close: p, volume: b.volume + 1 });
+  }
+  return [...bars.values()].sort((x, y) => x.timestamp - y.timestamp);
+}

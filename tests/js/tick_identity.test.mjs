@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis, Postgres, Quflx, waitFor } from './harness.mjs';
+import { Redis, Postgres, Quflx, waitFor, minuteBars } from './harness.mjs';
 import { metrics, metric } from './sio.mjs';
 import { FakePocketOption } from './fake_pocketoption.mjs';
 
@@ -53,17 +53,6 @@ function recording(n, seed, t0) {
   return { distinct, rows };
 }
 
-// 1-minute OHLC, volume = tick count, from [t, price] in arrival order.
-function minuteBars(ticks) {
-  const bars = new Map();
-  for (const [t, p] of ticks) {
-    const open = Math.floor(t / 60) * 60;
-    const b = bars.get(open);
-    if (!b) bars.set(open, { timestamp: open, open: p, high: p, low: p, close: p, volume: 1 });
-    else Object.assign(b, { high: Math.max(b.high, p), low: Math.min(b.low, p), close: p, volume: b.volume + 1 });
-  }
-  return [...bars.values()].sort((x, y) => x.timestamp - y.timestamp);
-}
 
 async function storedTicks(pg, asset) {
   const out = (await pg.query(
