@@ -15,6 +15,7 @@ namespace quflx {
   X(kFutureTimestamp, "future_timestamp")       /* too far ahead of the clock */    \
   X(kDuplicate, "duplicate")                    /* repeat of an accepted tick */    \
   X(kBadPayload, "bad_payload")                 /* wrong shape or types */          \
+  X(kBadParams, "bad_params")                   /* indicator parameters rejected */ \
   X(kBadJson, "bad_json")                       /* not parseable JSON */            \
   X(kInvalidUtf8, "invalid_utf8")               /* text that is not UTF-8 */        \
   X(kPayloadTooLarge, "payload_too_large")      /* over the size limit */           \
