@@ -83,8 +83,9 @@ Result<std::unique_ptr<Persistence>> Persistence::open(asio::any_io_executor exe
     spdlog::warn("{}; ticks are kept in the tick journal until PostgreSQL answers",
                  startup.error().message);
     if (rec.records == 0) {
-      spdlog::warn("the tick journal is empty and PostgreSQL did not say where numbering stopped; "
-                   "seq continues from what Redis knows");
+      spdlog::warn("the tick journal is empty and PostgreSQL did not say where numbering stopped: "
+                   "no tick is numbered until it does");
+      p->numbering_known_ = false;
     }
   }
   p->known_.assign(known.begin(), known.end());
@@ -107,6 +108,28 @@ Result<void> Persistence::begin() {
     if (const auto last = pipeline_.sequencer().last(a); last > 0) seqs.emplace_back(a, last);
   }
   return journal_->begin(seqs);
+}
+
+asio::awaitable<bool> Persistence::await_numbering(const bool& stopping) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (!numbering_known_) {
+    if (stopping) co_return false;
+    if (auto cps = persister_->first_checkpoints()) {
+      std::map<std::string, std::uint64_t> known(known_.begin(), known_.end());
+      for (const auto& [pair, seq] : *cps) {
+        auto& k = known[pair];
+        k = std::max(k, seq);
+      }
+      known_.assign(known.begin(), known.end());
+      numbering_known_ = true;
+      spdlog::info("postgres: checkpoints of {} pairs read; numbering continues after them",
+                   cps->size());
+      break;
+    }
+    timer.expires_after(std::chrono::milliseconds(50));
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  co_return true;
 }
 
 asio::awaitable<void> Persistence::seed_candles() {
@@ -168,6 +191,7 @@ PersistenceStatus Persistence::status() const {
   s.endpoint = endpoint_;
   s.journal_dir = journal_dir_;
   s.accepting = journal_->accepting();
+  s.numbering_known = numbering_known_;
   s.spool_max_bytes = journal_->options().max_bytes;
   s.ticks_refused = pipeline_.stats().not_durable;
   s.fsync_interval = fsync_interval_;

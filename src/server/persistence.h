@@ -47,6 +47,7 @@ struct PersistenceStatus {
   std::string endpoint;     // host:port/db (user), no password
   std::string journal_dir;
   bool accepting = false;   // the journal takes ticks (false: spool full, failing, starting)
+  bool numbering_known = true;  // false: waiting for the database's checkpoints to number
   std::uint64_t spool_max_bytes = 0;
   std::uint64_t ticks_refused = 0;  // refused or withdrawn by the pipeline as not durable
   std::chrono::milliseconds fsync_interval{0};
@@ -64,6 +65,14 @@ class Persistence {
 
   // Every pair's last seq as the journal and the database know it.
   const std::vector<std::pair<std::string, std::uint64_t>>& known_seqs() const { return known_; }
+  // False when PostgreSQL did not answer at open() and the journal is empty (a new state
+  // directory): nothing here knows where the database's numbering stopped, and numbering from
+  // 1 would make the persister drop every tick up to the stored checkpoint. The service then
+  // waits in await_numbering() before it numbers anything.
+  bool numbering_known() const { return numbering_known_; }
+  // Completes once the persister has connected and read the checkpoints (merged into
+  // known_seqs()): true; false if `stopping` became true first. Polls on the loop.
+  boost::asio::awaitable<bool> await_numbering(const bool& stopping);
   // Starts appending: the journal's new segment records every asset's last seq. Call after the
   // pipeline's sequencer was restored.
   Result<void> begin();
@@ -95,6 +104,7 @@ class Persistence {
   std::string journal_dir_;
   std::chrono::milliseconds fsync_interval_{0};
   std::vector<std::pair<std::string, std::uint64_t>> known_;
+  bool numbering_known_ = true;
   std::unique_ptr<TickJournal> journal_;
   std::unique_ptr<TickPersister> persister_;
   std::unique_ptr<CandleStore> candles_;

@@ -127,6 +127,10 @@ Result<void> Service::Impl::start_persistence() {
 asio::awaitable<void> Service::Impl::restore_sequence() {
   // Numbering continues after the highest seq that the journal, the database or Redis knows,
   // so a restart never hands out a seq twice even if one of them lost its state.
+  if (persistence && !persistence->numbering_known() &&
+      !co_await persistence->await_numbering(stopping)) {
+    co_return;
+  }
   std::vector<std::pair<std::string, std::uint64_t>> known;
   if (persistence) known = persistence->known_seqs();
   // The tick-identity index (SPEC §1) starts from what is durable: per asset, its newest ticks

@@ -31,11 +31,16 @@ void persistence_json(const PersistenceStatus* p, json::object& db) {
   db["candles_committed"] = st.candles_committed;
   db["ticks_refused"] = p->ticks_refused;
   db["duplicates"] = st.duplicates;
+  // false: started without the database and an empty journal; nothing is numbered until the
+  // database says where numbering stopped.
+  db["numbering_known"] = p->numbering_known;
+  db["ticks_clashed"] = st.ticks_clashed;
   db["journal"] = json::object{{"dir", p->journal_dir},
                                {"accepting", p->accepting},
                                {"segments", p->journal.segments},
                                {"fsync_interval_ms", p->fsync_interval.count()},
                                {"write_errors", p->journal.write_errors},
+                               {"halted", p->journal.halted},
                                {"last_error", p->journal.last_error}};
 }
 

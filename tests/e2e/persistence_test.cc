@@ -299,8 +299,11 @@ TEST_F(PersistenceFaultTest, AllThreeFaultsInOneRun) {
 
 TEST_F(PersistenceFaultTest, AFullSpoolRefusesTicksLoudlyAndStaysGapFree) {
   UpdatesClient client(redis_.port());
-  pg_.stop();
+  // The database answers at start (with an empty journal a server numbers nothing before it
+  // knows the stored seqs), then goes away while ticks keep coming.
   start_server({"--spool-max-mb", "1", "--sim-rate", "2500"});
+  ASSERT_TRUE(eventually([&] { return database().at("journal").as_object().at("accepting").as_bool(); }));
+  pg_.stop();
   ASSERT_TRUE(eventually([&] {
     auto d = database();
     return !d.empty() && d.at("ticks_refused").to_number<std::uint64_t>() > 0;

@@ -4,7 +4,7 @@
 
 import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, openSync, readFileSync, closeSync, readdirSync, chownSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -172,6 +172,59 @@ export class Postgres {
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A TCP port in front of a real server, for outages that a process kill cannot make:
+ * `closed` (nothing listens: connection refused), `open` (forwards both ways) and `blackhole`
+ * (accepts, then never forwards or closes: a peer that went silent). `setMode` applies to new
+ * connections and to those already open (a blackhole stops forwarding on them; closed ends
+ * them). `await gate.stop()` at the end.
+ */
+export class TcpGate {
+  static async start(targetPort, mode = 'open') {
+    const g = new TcpGate();
+    g.targetPort = targetPort;
+    g.port = await freePort();
+    g.pairs = new Set();
+    g.server = createServer((client) => g.#accept(client));
+    await g.setMode(mode);
+    return g;
+  }
+  get mode() { return this.current; }
+  async setMode(mode) {
+    this.current = mode;
+    const listening = this.server.listening;
+    if (mode === 'closed') {
+      for (const p of this.pairs) { p.client.destroy(); p.upstream?.destroy(); }
+      this.pairs.clear();
+      if (listening) await new Promise((r) => this.server.close(r));
+    } else if (!listening) {
+      await new Promise((r, j) => this.server.once('error', j).listen(this.port, '127.0.0.1', r));
+    }
+    if (mode === 'blackhole') for (const p of this.pairs) p.pause();
+  }
+  #accept(client) {
+    const p = { client, upstream: null };
+    client.on('error', () => {});
+    if (this.current === 'blackhole') {  // accepted, then silence
+      p.pause = () => {};
+      this.pairs.add(p);
+      client.on('close', () => this.pairs.delete(p));
+      return;
+    }
+    const up = netConnect(this.targetPort, '127.0.0.1');
+    p.upstream = up;
+    up.on('error', () => client.destroy());
+    client.pipe(up);
+    up.pipe(client);
+    p.pause = () => { client.unpipe(up); up.unpipe(client); client.pause(); up.pause(); };
+    this.pairs.add(p);
+    const end = () => { this.pairs.delete(p); client.destroy(); up.destroy(); };
+    client.on('close', end);
+    up.on('close', end);
+  }
+  async stop() { await this.setMode('closed'); }
 }
 
 /** The built quflx binary running `serve` on a free port. */

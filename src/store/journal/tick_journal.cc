@@ -195,7 +195,9 @@ Result<void> TickJournal::begin(std::span<const std::pair<AssetId, std::uint64_t
     if (asset >= last_seq_.size()) last_seq_.resize(asset + 1, 0);
     last_seq_[asset] = std::max(last_seq_[asset], seq);
   }
-  if (auto r = open_segment(written_.load()); !r.ok()) return r.error();
+  const std::uint64_t start = written_.load();
+  if (auto r = open_segment(start); !r.ok()) return r.error();
+  run_start_.store(start, std::memory_order_release);
   std::string active_path;
   {
     std::lock_guard lk(mu_);  // the persister may already be releasing segments
@@ -258,7 +260,10 @@ Result<void> TickJournal::begin(std::span<const std::pair<AssetId, std::uint64_t
 }
 
 bool TickJournal::accepting() const {
-  if (!begun_ || closed_ || sync_failed_.load(std::memory_order_acquire)) return false;
+  if (!begun_ || closed_ || sync_failed_.load(std::memory_order_acquire) ||
+      halted_.load(std::memory_order_acquire)) {
+    return false;
+  }
   if (failing_.load(std::memory_order_relaxed) && std::chrono::steady_clock::now() < retry_after_) {
     return false;
   }
@@ -298,8 +303,19 @@ void TickJournal::sync_failed(std::string message) {
   last_error_ = std::move(message);
 }
 
+void TickJournal::halt(std::string reason) {
+  if (!halted_.exchange(true, std::memory_order_acq_rel)) {
+    spdlog::critical("tick journal: {}; no more ticks are accepted in this run", reason);
+  }
+  std::lock_guard lk(mu_);
+  last_error_ = std::move(reason);
+}
+
 bool TickJournal::append(const IngestBatch& batch) {
-  if (!begun_ || closed_ || sync_failed_.load(std::memory_order_acquire)) return false;
+  if (!begun_ || closed_ || sync_failed_.load(std::memory_order_acquire) ||
+      halted_.load(std::memory_order_acquire)) {
+    return false;
+  }
   const auto started = std::chrono::steady_clock::now();
   const std::int64_t stamp = now_us();
   const std::uint64_t size_now = written_.load(std::memory_order_relaxed) - active_start_;
@@ -419,6 +435,7 @@ TickJournalStats TickJournal::stats() const {
   s.appends = appends_;
   s.write_errors = write_errors_;
   s.failing = failing_.load();
+  s.halted = halted_.load();
   std::lock_guard lk(mu_);
   s.segments = segments_.size();
   s.last_error = last_error_;

@@ -76,6 +76,7 @@ struct TickJournalStats {
   std::uint64_t write_errors = 0;
   std::size_t segments = 0;
   bool failing = false;
+  bool halted = false;  // halt() was called: no appends for the rest of this run
   std::string last_error;
 };
 
@@ -114,6 +115,14 @@ class TickJournal final : public DurableSink {
 
   // Syncs what is written and stops the syncer. Appends are refused afterwards.
   void close();
+
+  // Refuses every further append of this run (thread-safe): for a reader that found the log
+  // contradicting what is stored (the persister: ticks of this run already stored by another
+  // writer). The reason shows in stats().last_error.
+  void halt(std::string reason);
+  // The position this run's appends start at (the start of the segment begin() opened);
+  // UINT64_MAX before begin(). Records ending after it were appended by this run.
+  std::uint64_t run_start() const { return run_start_.load(std::memory_order_acquire); }
 
   TickJournalStats stats() const;
   // Bytes the retained segments hold.
@@ -180,6 +189,8 @@ class TickJournal final : public DurableSink {
   std::atomic<std::uint64_t> ticks_written_{0};
   std::atomic<bool> failing_{false};      // a write failed: refuse appends for a second
   std::atomic<bool> sync_failed_{false};  // a sync failed: refuse appends for good
+  std::atomic<bool> halted_{false};       // halt(): refuse appends for good
+  std::atomic<std::uint64_t> run_start_{UINT64_MAX};
 
   std::unique_ptr<Syncer> syncer_;
   Histogram& m_append_latency_;

@@ -50,10 +50,13 @@ struct TickPersister::Batch {
   std::uint64_t end = 0;    // log position after its last record
   std::uint64_t ticks_read = 0;
   std::uint64_t ticks_skipped = 0;
+  std::uint64_t ticks_clashed = 0;  // skipped although appended in this run
+  std::string clash;                // the first of them, described
   std::int64_t first_written_at_us = 0;
   std::vector<std::string> pairs;
   std::unordered_map<std::string, std::uint32_t> pair_index;
   std::vector<std::uint64_t> max_seq;  // per pair index
+  std::vector<std::uint64_t> run_from;  // per pair index: lowest seq appended in this run
   pg::CopyBinaryWriter ticks;
   std::vector<pg::CandleRow> candles;
   std::vector<std::uint32_t> candle_pairs;  // pair index of each candle
@@ -62,11 +65,13 @@ struct TickPersister::Batch {
 
   void reset(std::uint64_t at) {
     start = end = at;
-    ticks_read = ticks_skipped = 0;
+    ticks_read = ticks_skipped = ticks_clashed = 0;
+    clash.clear();
     first_written_at_us = 0;
     pairs.clear();
     pair_index.clear();
     max_seq.clear();
+    run_from.clear();
     ticks.reset();
     candles.clear();
     candle_pairs.clear();
@@ -77,6 +82,7 @@ struct TickPersister::Batch {
     if (added) {
       pairs.emplace_back(name);
       max_seq.push_back(0);
+      run_from.push_back(UINT64_MAX);
     }
     return it->second;
   }
@@ -98,6 +104,9 @@ TickPersister::TickPersister(TickJournal& log, PersisterOptions options, Metrics
                               {{"table", "historical_ticks"}})),
       m_candles_(metrics.counter("quflx_pg_rows_total", "Rows written to PostgreSQL",
                                  {{"table", "candles"}})),
+      m_clashed_(metrics.counter("quflx_persist_ticks_clashed_total",
+                                 "Ticks of this run whose seq the database already held from "
+                                 "another writer (appends stop at the first)")),
       m_commit_latency_(metrics.histogram("quflx_stage_latency_seconds",
                                           "Latency per pipeline stage, seconds",
                                           latency_buckets_seconds(), {{"stage", "pg_commit"}})) {
@@ -206,6 +215,11 @@ bool TickPersister::ensure_connected() {
     auto cp = load_checkpoints(conn_);
     if (cp.ok()) {
       checkpoints_ = std::move(*cp);
+      if (!checkpoints_known_.load(std::memory_order_acquire)) {
+        std::lock_guard lk(mu_);
+        first_checkpoints_.emplace(checkpoints_.begin(), checkpoints_.end());
+        checkpoints_known_.store(true, std::memory_order_release);
+      }
     } else {
       ready = cp.error();
     }
@@ -253,10 +267,23 @@ bool TickPersister::build_batch(Batch& b) {
       if (auto it = checkpoints_.find(rec.assets[i]); it != checkpoints_.end()) floor[i] = it->second;
       idx[i] = b.pair(rec.assets[i]);
     }
+    // Records ending after the run's start were appended by this run: unless this persister
+    // already tried to commit them, a seq of theirs that the checkpoint covers was numbered by
+    // someone else too, and this run's tick can never be
+    // stored. That is loss, not a restart's re-read: it stops appends and shows in /health.
+    const bool this_run = end > std::max(journal_.run_start(), attempted_end_);
     for (const auto& t : rec.ticks) {
       ++b.ticks_read;
       if (t.seq <= floor[t.asset]) {
         ++b.ticks_skipped;
+        if (this_run) {
+          ++b.ticks_clashed;
+          if (b.ticks_clashed == 1) {
+            b.clash = fmt::format("seq {} of {} was numbered by this server but PostgreSQL already "
+                                  "holds seq <= {} for it (another writer numbers this asset)",
+                                  t.seq, rec.assets[t.asset], floor[t.asset]);
+          }
+        }
         continue;
       }
       const auto p = idx[t.asset];
@@ -267,6 +294,7 @@ bool TickPersister::build_batch(Batch& b) {
       // SPEC §4: milliseconds. Floor, so a tick never moves into the next millisecond.
       b.ticks.int8(t.time_us >= 0 ? t.time_us / 1000 : -((-t.time_us + 999) / 1000));
       b.max_seq[p] = std::max(b.max_seq[p], t.seq);
+      if (this_run) b.run_from[p] = std::min(b.run_from[p], t.seq);
     }
     for (const auto& c : rec.candles) {
       const auto p = idx[c.asset];
@@ -295,11 +323,42 @@ bool TickPersister::build_batch(Batch& b) {
   return b.end > b.start;
 }
 
+Result<void> TickPersister::find_clashes(Batch& b) {
+  // A stored row that differs from this run's tick under the same seq: someone else numbered
+  // the asset, and this run's tick can never be stored. (Equal rows are harmless repeats.)
+  std::vector<std::string> pairs, from;
+  for (std::size_t p = 0; p < b.pairs.size(); ++p) {
+    if (b.run_from[p] == UINT64_MAX) continue;
+    pairs.push_back(b.pairs[p]);
+    from.push_back(std::to_string(b.run_from[p]));
+  }
+  if (pairs.empty()) return {};
+  auto rows = conn_.query(
+      "SELECT count(*), min(s.pair), min(s.seq) FROM quflx_ticks_stage s"
+      " JOIN unnest($1::text[], $2::bigint[]) AS r(pair, from_seq) ON r.pair = s.pair"
+      " JOIN historical_ticks h ON h.pair = s.pair AND h.seq = s.seq"
+      " WHERE s.seq >= r.from_seq AND (h.price <> s.price OR h.timestamp <> s.timestamp)",
+      {text_array(pairs), text_array(from)});
+  if (!rows.ok()) return rows.error();
+  const std::int64_t n = rows->size() > 0 ? rows->int64(0, 0) : 0;
+  if (n > 0) {
+    b.ticks_clashed += static_cast<std::uint64_t>(n);
+    b.clash = fmt::format("{} ticks numbered by this server (first: seq {} of {}) are stored in "
+                          "PostgreSQL with another price or time (another writer numbers this "
+                          "asset)",
+                          n, rows->text(0, 2), rows->text(0, 1));
+  }
+  return {};
+}
+
 Result<void> TickPersister::commit(Batch& b) {
   auto rollback = [this](Error e) -> Result<void> {
     if (conn_.ok()) (void)conn_.exec("ROLLBACK");
     return e;
   };
+  // From here the outcome may be unknown (a COMMIT whose answer is lost): a re-read of these
+  // records finding them covered by the checkpoint is this persister's own commit.
+  attempted_end_ = std::max(attempted_end_, b.end);
   if (auto r = conn_.exec("BEGIN"); !r.ok()) return r.error();
   std::uint64_t duplicates = 0;
   if (b.ticks.rows() > 0) {
@@ -320,6 +379,9 @@ Result<void> TickPersister::commit(Batch& b) {
       spdlog::warn("persister: {} of {} ticks were already stored without a checkpoint saying "
                    "so (another writer?); kept the stored rows",
                    duplicates, *staged);
+      if (auto clash = find_clashes(b); !clash.ok()) {
+        return rollback(clash.error());
+      }
     } else if (!copied.ok()) {
       return rollback(copied.error());
     }
@@ -363,9 +425,17 @@ void TickPersister::after_commit(const Batch& b) {
   m_candles_.inc(b.candles.size());
   const bool wrote = rows > 0 || !b.candles.empty();
   if (wrote) m_batches_.inc();
+  if (b.ticks_clashed > 0) {
+    m_clashed_.inc(b.ticks_clashed);
+    journal_.halt("persister: " + b.clash);
+  }
   {
     std::lock_guard lk(mu_);
     record_commit(b, rows, now_ms);
+    if (b.ticks_clashed > 0) {
+      status_.ticks_clashed += b.ticks_clashed;
+      status_.last_error = b.clash;
+    }
   }
   // Published last: whoever sees the position move (drained()) sees the figures above too.
   ticks_consumed_.fetch_add(b.ticks_read, std::memory_order_acq_rel);
@@ -407,9 +477,21 @@ void TickPersister::peek_oldest() {
   oldest_written_at_us_ = at;
 }
 
+std::optional<std::vector<std::pair<std::string, std::uint64_t>>> TickPersister::first_checkpoints()
+    const {
+  std::lock_guard lk(mu_);
+  return first_checkpoints_;
+}
+
 void TickPersister::run() {
   Batch& b = *batch_;
   while (!stop_) {
+    // Connect once at start even with nothing to write: the checkpoints tell a server that
+    // started without the database where numbering may begin (first_checkpoints()).
+    if (!checkpoints_known_.load(std::memory_order_acquire)) {
+      if (!ensure_connected()) wait_for(backoff_);
+      continue;
+    }
     // The lag figure: when the oldest waiting record was written (read once per batch).
     if (oldest_written_at_us_ == 0) peek_oldest();
     const bool pending = journal_.written_position() > position_.load();

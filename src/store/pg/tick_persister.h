@@ -73,6 +73,9 @@ struct PersisterStatus {
   std::uint64_t ticks_committed = 0;     // rows inserted since start
   std::uint64_t ticks_skipped = 0;       // already stored (re-read after a restart)
   std::uint64_t duplicates = 0;          // already stored although no checkpoint said so
+  // Ticks appended in this run that the database's checkpoint already covered: another writer
+  // numbered the asset too (the journal is halted at the first one).
+  std::uint64_t ticks_clashed = 0;
   std::uint64_t candles_committed = 0;
   std::uint64_t batches = 0;
   std::uint64_t errors = 0;
@@ -98,12 +101,18 @@ class TickPersister {
 
   PersisterStatus status() const;
 
+  // Every pair's checkpoint as read at the first successful connection (the persister connects
+  // at start even with nothing to write), nullopt until then. What numbering must not go
+  // below when the database did not answer at start-up.
+  std::optional<std::vector<std::pair<std::string, std::uint64_t>>> first_checkpoints() const;
+
  private:
   struct Batch;
   void run();
   bool ensure_connected();
   bool build_batch(Batch& b);
   Result<void> commit(Batch& b);
+  Result<void> find_clashes(Batch& b);
   void after_commit(const Batch& b);
   void record_commit(const Batch& b, std::uint64_t rows, std::int64_t now_ms);  // under mu_
   void peek_oldest();
@@ -123,6 +132,7 @@ class TickPersister {
   pg::Connection conn_;
   std::map<std::string, std::uint64_t, std::less<>> checkpoints_;
   std::unique_ptr<Batch> batch_;
+  std::uint64_t attempted_end_ = 0;  // end of the last batch a commit was tried for
   bool last_batch_full_ = false;
   std::chrono::steady_clock::time_point last_flush_{};
   std::chrono::milliseconds backoff_{0};
@@ -133,12 +143,15 @@ class TickPersister {
   PersisterStatus status_;
   std::deque<std::pair<std::chrono::steady_clock::time_point, std::uint64_t>> rate_;
   std::int64_t oldest_written_at_us_ = 0;  // of the record at position_, 0 if unknown
+  std::optional<std::vector<std::pair<std::string, std::uint64_t>>> first_checkpoints_;
+  std::atomic<bool> checkpoints_known_{false};
 
   MetricsRegistry& metrics_;
   Counter& m_batches_;
   Counter& m_errors_;
   Counter& m_rows_;
   Counter& m_candles_;
+  Counter& m_clashed_;
   Histogram& m_commit_latency_;
   int collector_ = 0;
 };
