@@ -13,6 +13,7 @@
 #include "common/time.h"
 #include "core/asset.h"
 #include "core/timeframe.h"
+#include "protocol/http_host.h"
 #include "store/pg/connection.h"
 #include "store/redis/endpoint.h"
 
@@ -251,8 +252,10 @@ const Option<ServeConfig> kServeOptions[] = {
      }},
     {"auth-token", "auth_token", "QUFLX_AUTH_TOKEN", nullptr, "",
      "Token that write requests must present: POST /api/ticks as Authorization: Bearer TOKEN "
-     "(refused while unset), Socket.IO write events as auth {token} on CONNECT (open while unset)", "no default secret: pushing stays closed (and Socket.IO writes open, on loopback) until you "
-     "set one; keep it out of files in git", false,
+     "(refused while unset), Socket.IO write events as auth {token} on CONNECT (while unset: open "
+     "on a loopback --host, refused on any other)",
+     "no default secret: pushing stays closed, and Socket.IO writes open only to this machine, until "
+     "you set one; keep it out of files in git", false,
      [](ServeConfig& c, const Values& v) -> Result<void> {
        c.auth_token = v[0];
        return {};
@@ -404,6 +407,24 @@ const Option<ServeConfig> kServeOptions[] = {
          }
        }
        c.cors_origins = v;
+       return {};
+     }},
+    {"allowed-hosts", "allowed_hosts", "QUFLX_ALLOWED_HOSTS", nullptr, "",
+     "Host names requests may carry besides IP addresses, localhost and --host (e.g. quflx.example); * allows any",
+     "a name re-pointed at this machine (DNS rebinding) must not reach the API", true,
+     [](ServeConfig& c, const Values& v) -> Result<void> {
+       c.allowed_hosts.clear();
+       for (const auto& h : v) {
+         if (h == "*") {
+           c.allowed_hosts.push_back(h);
+           continue;
+         }
+         auto name = http_host::host_of(h);
+         if (!name || h.find(':') != std::string::npos) {
+           return option_problem(fmt::format("'{}' is not a host name (no scheme, no port)", h));
+         }
+         c.allowed_hosts.push_back(*name);
+       }
        return {};
      }},
     {"client-rate-limit", "socketio.client_rate_limit", "QUFLX_CLIENT_RATE_LIMIT", nullptr, "20",

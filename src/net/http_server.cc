@@ -206,6 +206,26 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
     }
     auto req = parser.release();
 
+    if (const auto host = req.find(http::field::host);
+        !http_host::allowed(options.hosts, host == req.end()
+                                               ? std::nullopt
+                                               : std::optional<std::string_view>(host->value()))) {
+      const HttpResponse r = HttpResponse::error(
+          403, ErrorCode::kNotAuthorised,
+          "Host '" + std::string(host->value().substr(0, 64)) +
+              "' is not served here (DNS-rebinding protection); allow it with --allowed-hosts");
+      m_requests.get("host_refused", r.status).inc();
+      if (error_log.allow()) spdlog::warn("http: refused Host '{}' from {}", host->value().substr(0, 64), remote);
+      http::response<http::string_body> res{static_cast<http::status>(r.status), req.version()};
+      res.set(http::field::content_type, r.content_type);
+      res.set(http::field::connection, "close");
+      res.body() = r.body;
+      res.prepare_payload();
+      stream.expires_after(std::chrono::seconds(5));
+      co_await http::async_write(stream, res, kUseTuple);
+      break;
+    }
+
     if (beast::websocket::is_upgrade(req)) {
       const std::string_view path = req.target().substr(0, req.target().find('?'));
       for (const auto& [prefix, handler] : upgrades) {

@@ -2,7 +2,7 @@
 // HttpServer: HTTP/1.1 on Boost.Beast with one coroutine per connection and keep-alive.
 // Routes map (method, path) to coroutine handlers that take and return plain values; a
 // handler that throws answers 500 and is logged, and never takes the server down. Bodies
-// above `max_body_bytes` get 413. WebSocket upgrades on a registered path prefix are handed
+// above `max_body_bytes` get 413; a Host header outside `hosts` gets 403. WebSocket upgrades on a registered path prefix are handed
 // over whole to an UpgradeHandler (see http_upgrade.h), which then owns the connection.
 //
 // Threading: runs on the executor given at construction (single-threaded).
@@ -19,6 +19,7 @@
 #include "common/metrics.h"
 #include "common/result.h"
 #include "net/http_types.h"
+#include "protocol/http_host.h"
 
 namespace quflx::net {
 
@@ -32,6 +33,9 @@ struct HttpServerOptions {
   std::size_t max_body_bytes = 1u << 20;
   // Keep-alive connections idle this long are closed; a slow reader is not worth a socket.
   std::chrono::seconds idle_timeout{60};
+  // Requests and upgrades whose Host header is not allowed get 403 and the connection closes
+  // (DNS-rebinding protection, SPEC §11; protocol/http_host.h says what is allowed).
+  http_host::AllowList hosts;
 };
 
 class HttpServer {

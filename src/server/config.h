@@ -40,6 +40,7 @@ struct ServeConfig : FeedSettings {
   std::chrono::milliseconds ping_timeout{0};
   std::size_t max_payload = 0;
   std::vector<std::string> cors_origins;
+  std::vector<std::string> allowed_hosts;  // Host names besides IPs, localhost and `host`
   double client_rate = 0;                  // events per second per connection
   std::size_t client_conflate_bytes = 0;   // a client's backlog above which updates merge
   std::size_t client_max_bytes = 0;        // a client's backlog that disconnects it

@@ -1,5 +1,6 @@
 #include "server/service.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -39,6 +41,26 @@ namespace quflx {
 
 namespace asio = boost::asio;
 
+namespace {
+
+// The Host names a request may carry (SPEC §11): --allowed-hosts and the name listened on.
+http_host::AllowList allowed_hosts(const ServeConfig& config) {
+  http_host::AllowList list{config.allowed_hosts};
+  if (auto own = http_host::host_of(config.host)) list.names.push_back(*own);
+  return list;
+}
+
+// Loopback only: 127.0.0.0/8, ::1 or localhost. Anything else (0.0.0.0, a LAN address, a name)
+// may be reached from elsewhere.
+bool loopback_only(const std::string& host) {
+  if (host == "localhost" || host == "::1" || host == "[::1]") return true;
+  boost::system::error_code ec;
+  const auto a = asio::ip::make_address(host, ec);
+  return !ec && a.is_loopback();
+}
+
+}  // namespace
+
 struct Service::Impl {
   explicit Impl(ServeConfig c)
       : config(std::move(c)),
@@ -47,7 +69,8 @@ struct Service::Impl {
                  metrics),
         http(ioc.get_executor(),
              net::HttpServerOptions{.max_body_bytes = std::max<std::size_t>(
-                                        1u << 20, config.max_payload + 4096)},
+                                        1u << 20, config.max_payload + 4096),
+                                    .hosts = allowed_hosts(config)},
              metrics),
         rooms(metrics),
         protocol_errors(metrics),
@@ -216,6 +239,11 @@ void Service::Impl::start_socketio() {
   deps.redis = redis.get();
   deps.history_candles = config.history_candles;
   deps.auth_token = config.auth_token;
+  if (config.auth_token.empty() && !loopback_only(config.host)) {
+    deps.writes_disabled = fmt::format(
+        "write events are disabled: the server listens on {} without --auth-token", config.host);
+    spdlog::warn("{}; set --auth-token to allow them", deps.writes_disabled);
+  }
   deps.version = QUFLX_VERSION;
   deps.forming = [this](std::string_view asset, Timeframe tf) { return forming_bar(asset, tf); };
   // The push feed only takes what producers send; is_running counts the feeds that produce.

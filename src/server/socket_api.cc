@@ -92,7 +92,8 @@ SocketApi::SocketApi(SocketApiDeps deps) : deps_(std::move(deps)) {
 }
 
 Result<bool> SocketApi::authorize(const json::value& auth) {
-  if (deps_.auth_token.empty()) return true;  // no token configured: everyone may write
+  if (!deps_.writes_disabled.empty() && deps_.auth_token.empty()) return false;  // read-only
+  if (deps_.auth_token.empty()) return true;  // no token configured (loopback): everyone may write
   const json::value* token = auth.is_object() ? auth.get_object().if_contains("token") : nullptr;
   if (!token || token->is_null()) return false;  // read-only
   if (token->is_string() && token_matches(token->get_string(), deps_.auth_token)) return true;
@@ -131,7 +132,9 @@ boost::asio::awaitable<void> SocketApi::on_event(std::shared_ptr<net::SocketClie
   }
   if (spec->write && !client->may_write()) {
     ctx.fail(make_error(ErrorCode::kNotAuthorised,
-                        "'" + event.name + "' changes data: connect with auth {token}"));
+                        deps_.writes_disabled.empty()
+                            ? "'" + event.name + "' changes data: connect with auth {token}"
+                            : "'" + event.name + "' changes data; " + deps_.writes_disabled));
     co_return;
   }
   if (spec->payload_required && !payload) {

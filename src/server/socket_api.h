@@ -51,6 +51,8 @@ struct SocketApiDeps {
   redis::Connection* redis = nullptr;   // null without Redis
   std::size_t history_candles = 200;    // candles in a history seed
   std::string auth_token;               // set: write events need auth {token}; empty: open
+  // Non-empty: no client may write (listening beyond loopback without a token); the reason.
+  std::string writes_disabled;
   std::string version;
   // The bar being formed for (asset, tf), if this server knows it.
   std::function<std::optional<Candle>(std::string_view asset, Timeframe tf)> forming;
