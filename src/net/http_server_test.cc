@@ -66,7 +66,7 @@ class HttpServerTest : public ::testing::Test {
     thread_.join();
   }
   std::string get(const std::string& target) {
-    return raw_exchange(port_, "GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    return raw_exchange(port_, "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
   }
 
   asio::io_context ioc_;
@@ -90,7 +90,7 @@ TEST_F(HttpServerTest, UnknownPathIs404AndWrongMethodIs405) {
 
 TEST_F(HttpServerTest, OversizeBodyIs413AndServerCarriesOn) {
   const std::string body(4096, 'x');
-  const auto r = raw_exchange(port_, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4096\r\n\r\n" + body);
+  const auto r = raw_exchange(port_, "POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 4096\r\n\r\n" + body);
   EXPECT_NE(r.find("HTTP/1.1 413"), std::string::npos);
   EXPECT_NE(r.find("payload_too_large"), std::string::npos);
   EXPECT_NE(get("/hello").find("HTTP/1.1 200"), std::string::npos);
@@ -108,7 +108,7 @@ TEST_F(HttpServerTest, ThrowingHandlerIs500AndServerCarriesOn) {
 }
 
 TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
-  const std::string one = "GET /hello?name=a HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string one = "GET /hello?name=a HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
   const auto r = raw_exchange(port_, one + one + one, "HTTP/1.1 200", 3);
   int count = 0;
   for (auto p = r.find("hi a"); p != std::string::npos; p = r.find("hi a", p + 1)) ++count;
