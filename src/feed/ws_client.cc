@@ -115,8 +115,19 @@ struct WsConn {
 
   void close() {
     boost::system::error_code ec;
-    if (plain) beast::get_lowest_layer(*plain).socket().close(ec);
-    if (secure) beast::get_lowest_layer(*secure).socket().close(ec);
+    // Beast's idle-ping timer outlives a closed socket (it re-arms every idle_timeout/2 until
+    // it notices); with it pending, the io_context would not run out of work at shutdown.
+    // Timeouts of none cancel it.
+    const auto off = websocket::stream_base::timeout{websocket::stream_base::none(),
+                                                     websocket::stream_base::none(), false};
+    if (plain) {
+      plain->set_option(off);
+      beast::get_lowest_layer(*plain).socket().close(ec);
+    }
+    if (secure) {
+      secure->set_option(off);
+      beast::get_lowest_layer(*secure).socket().close(ec);
+    }
   }
   bool is_open() const { return (plain && plain->is_open()) || (secure && secure->is_open()); }
 };
