@@ -340,6 +340,22 @@ const Option<ServeConfig> kServeOptions[] = {
        c.database_url = v[0];
        return {};
      }},
+    {"redis-timeout", "redis_timeout", "QUFLX_REDIS_TIMEOUT", nullptr, "5",
+     "Seconds Redis has to answer a command; past it the connection is dropped and replaced "
+     "(idle connections PING every second so a dead peer shows)",
+     "a loaded Redis answers in milliseconds; a silent one is found in seconds", false,
+     [](ServeConfig& c, const Values& v) {
+       return with_value(parse_seconds<std::chrono::milliseconds>(v[0], 0, 3600, true),
+                         [&](auto d) { c.redis_timeout = d; });
+     }},
+    {"pg-timeout", "pg_timeout", "QUFLX_PG_TIMEOUT", nullptr, "30",
+     "Seconds PostgreSQL has to answer each request (also its statement_timeout); past it the "
+     "connection is dropped and replaced",
+     "finds a silently dead database in seconds, long enough for a big batch", false,
+     [](ServeConfig& c, const Values& v) {
+       return with_value(parse_seconds<std::chrono::milliseconds>(v[0], 0, 3600, true),
+                         [&](auto d) { c.pg_timeout = d; });
+     }},
     {"state-dir", "state_dir", "QUFLX_STATE_DIR", nullptr, kDefaultStateDir,
      "Directory for the tick journal (the durable spool); one server per directory",
      "the XDG place for a program's state", false,

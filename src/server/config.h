@@ -19,6 +19,7 @@ struct ServeConfig : FeedSettings {
   std::uint16_t port = 0;
   std::string log_level;
   std::optional<std::string> redis_url;  // empty: run without Redis
+  std::chrono::milliseconds redis_timeout{5000};  // a command unanswered this long: reconnect
   std::string auth_token;                // empty: write endpoints refuse
 
   std::size_t buffer_size = 0;      // ticks:{A} cap
@@ -30,6 +31,7 @@ struct ServeConfig : FeedSettings {
 
   // Persistence (SPEC §4).
   std::optional<std::string> database_url;  // empty: run without PostgreSQL
+  std::chrono::milliseconds pg_timeout{30000};  // deadline of every PostgreSQL request
   std::string state_dir;                    // the tick journal lives in <state_dir>/journal
   std::chrono::milliseconds batch_interval{0};
   std::size_t batch_max_rows = 0;

@@ -67,7 +67,8 @@ Result<std::unique_ptr<Persistence>> Persistence::open(asio::any_io_executor exe
 
   pg::ConnectOptions db{.url = *config.database_url,
                         .connect_timeout = std::chrono::seconds(3),
-                        .application_name = "quflx"};
+                        .application_name = "quflx",
+                        .request_timeout = config.pg_timeout};
   std::map<std::string, std::uint64_t> known(rec.last_seqs.begin(), rec.last_seqs.end());
   auto startup = prepare_database(db);
   if (startup.ok()) {

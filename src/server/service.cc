@@ -125,7 +125,9 @@ void Service::Impl::start_redis() {
   }
   auto ep = redis::parse_redis_url(*config.redis_url);  // validated with the configuration
   redis = std::make_unique<redis::Connection>(
-      ioc.get_executor(), redis::ConnectionOptions{.endpoint = *ep, .name = "writer"}, &metrics);
+      ioc.get_executor(), redis::ConnectionOptions{.endpoint = *ep, .name = "writer",
+                               .request_timeout = config.redis_timeout},
+      &metrics);
   redis_writer = std::make_unique<RedisTickWriter>(
       *redis, pipeline.assets(), pipeline.candles(),
       RedisTickWriterOptions{config.buffer_size, config.history_candles, config.history_ttl},
@@ -224,7 +226,8 @@ void Service::Impl::start_socketio() {
     sub = std::make_unique<RedisSubscriber>(
         ioc.get_executor(),
         redis::ConnectionOptions{.endpoint = *redis::parse_redis_url(*config.redis_url),
-                                 .name = "subscriber"},
+                                 .name = "subscriber",
+                                 .request_timeout = config.redis_timeout},
         &metrics);
   }
   live = std::make_unique<LiveUpdates>(ioc.get_executor(), rooms, &pipeline, tick_log.get(),

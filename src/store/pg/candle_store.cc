@@ -37,6 +37,7 @@ asio::awaitable<Result<T>> on_worker(Submit submit, Fn fn) {
 
 CandleStore::CandleStore(pg::ConnectOptions options, const Clock& clock)
     : options_(std::move(options)), clock_(clock) {
+  options_.abort = &stop_;
   thread_ = std::thread([this] { run(); });
 }
 
@@ -78,6 +79,11 @@ void CandleStore::run() {
       if (jobs_.empty()) return;  // stopping, nothing left
       job = std::move(jobs_.front());
       jobs_.pop_front();
+    }
+    if (stop_.load()) {  // stopping: what is left fails at once, no new connection
+      const Error stopping{ErrorCode::kUnavailable, "postgres: the server is stopping"};
+      job(nullptr, &stopping);
+      continue;
     }
     if (!conn.ok() && std::chrono::steady_clock::now() >= retry_after) {
       staging_ready = false;

@@ -11,6 +11,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -60,7 +61,7 @@ class CandleStore {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Job> jobs_;
-  bool stop_ = false;
+  std::atomic<bool> stop_{false};  // also aborts a request in flight (ConnectOptions::abort)
   std::thread thread_;
 };
 

@@ -6,6 +6,7 @@
 //
 // Not thread-safe: one thread uses a connection at a time.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -52,6 +53,14 @@ struct ConnectOptions {
   // A local server answers at once; a few seconds fails a dead or filtered host.
   std::chrono::seconds connect_timeout{5};
   std::string application_name = "quflx";
+  // Every request (query, command, COPY) must be answered within this, or the connection is
+  // dropped and the call fails as unavailable: a silently dead peer (a blackhole that accepts
+  // and never answers) cannot hang a caller. The server gets the same as statement_timeout,
+  // so a slow statement (or a lock wait such as the migration lock) is cancelled there too.
+  std::chrono::milliseconds request_timeout{30000};
+  // When set, a request in flight gives up (dropping the connection) as soon as it reads
+  // true: a stopping owner does not wait for the deadline.
+  const std::atomic<bool>* abort = nullptr;
 };
 
 class Connection {
@@ -87,11 +96,31 @@ class Connection {
   int server_version() const;
 
  private:
-  explicit Connection(pg_conn* conn) : conn_(conn) {}
+  Connection(pg_conn* conn, const ConnectOptions& options)
+      : conn_(conn), timeout_(options.request_timeout), abort_(options.abort) {}
   Error fail(std::string_view what, pg_result* result);
+  // Non-blocking I/O under the request deadline. Each returns an error (and drops the
+  // connection) when the deadline passes or `abort_` turns true.
+  Result<void> flush_out(std::chrono::steady_clock::time_point deadline);
+  Result<void> wait_io(bool write, std::chrono::steady_clock::time_point deadline);
+  // The next result of the request in flight (nullptr when there are no more).
+  Result<pg_result*> next_result(std::chrono::steady_clock::time_point deadline);
+  // Sends what is queued, then collects every result, keeping the last (the first failed one
+  // wins). For statements other than COPY.
+  // Sends a COPY statement and waits for the server to enter the `expected` COPY state.
+  Result<pg_result*> start_copy(std::string_view copy_sql, int expected,
+                                std::chrono::steady_clock::time_point deadline);
+  Result<pg_result*> finish_request(std::string_view what,
+                                    std::chrono::steady_clock::time_point deadline);
+  Error lost(std::string_view why);
+  std::chrono::steady_clock::time_point deadline() const {
+    return std::chrono::steady_clock::now() + timeout_;
+  }
 
   pg_conn* conn_ = nullptr;
   std::string last_sqlstate_;
+  std::chrono::milliseconds timeout_{30000};
+  const std::atomic<bool>* abort_ = nullptr;
 };
 
 // Checks a connection string without connecting (libpq's own parser), for configuration.

@@ -110,6 +110,7 @@ TickPersister::TickPersister(TickJournal& log, PersisterOptions options, Metrics
       m_commit_latency_(metrics.histogram("quflx_stage_latency_seconds",
                                           "Latency per pipeline stage, seconds",
                                           latency_buckets_seconds(), {{"stage", "pg_commit"}})) {
+  options_.db.abort = &stop_;  // stopping cuts a request in flight short
   const auto start = journal_.stats().retained_from;
   position_.store(start);
   collector_ = metrics.add_collector([this](MetricsWriter& w) {

@@ -34,15 +34,21 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 struct Pending {
   ReplyCallback callback;
   std::uint32_t count = 1;
+  std::chrono::steady_clock::time_point queued_at{};  // of the first command of the run
 };
+
+// A run of fire-and-forget commands shares an entry only while it is this young, so that the
+// front entry's age is the age of the oldest unanswered command within this much.
+constexpr auto kRunSpan = std::chrono::milliseconds(50);
 
 // One TCP connection attempt and its two loops. A new Link per connection, so loops of a
 // dead connection can never touch the next one.
 struct Link {
-  explicit Link(const asio::any_io_executor& ex) : socket(ex), wake(ex), done(ex) {}
+  explicit Link(const asio::any_io_executor& ex) : socket(ex), wake(ex), done(ex), watch(ex) {}
   tcp::socket socket;
   asio::steady_timer wake;  // wakes the writer when there is something to send
   asio::steady_timer done;  // wakes run() when both loops have ended
+  asio::steady_timer watch;  // the watchdog's tick (deadlines and heartbeat)
   bool closed = false;
   bool writer_waiting = false;
   int loops_running = 0;
@@ -55,6 +61,7 @@ struct Link {
     socket.shutdown(tcp::socket::shutdown_both, ignored);
     socket.close(ignored);
     wake.cancel();
+    watch.cancel();
   }
 };
 
@@ -80,6 +87,7 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
       m_refused_down = err("not_connected");
       m_refused_full = err("backpressure");
       m_lost = err("lost_in_flight");
+      m_timeouts = err("timeout");
       m_connects = &metrics->counter("quflx_redis_connects_total", "Successful connects", l);
       m_connected = &metrics->gauge("quflx_redis_connected", "1 while connected to Redis", l);
     }
@@ -89,6 +97,7 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
   asio::awaitable<void> run();
   asio::awaitable<void> read_loop(std::shared_ptr<Link> link);
   asio::awaitable<void> write_loop(std::shared_ptr<Link> link);
+  asio::awaitable<void> watch_loop(std::shared_ptr<Link> link);
   void dispatch(redisReply* r);
   void set_connected(bool up);
   void fail_pending(std::string_view why);
@@ -126,6 +135,7 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
   Counter* m_refused_full = nullptr;
   Counter* m_lost = nullptr;
   Counter* m_connects = nullptr;
+  Counter* m_timeouts = nullptr;
   Gauge* m_connected = nullptr;
 };
 
@@ -233,6 +243,39 @@ asio::awaitable<void> Connection::Impl::write_loop(std::shared_ptr<Link> l) {
   loop_ended(l);
 }
 
+// Drops the connection when the oldest unanswered command is older than request_timeout,
+// and keeps an idle connection asking (PING) so that a dead peer shows. Not one of the two
+// loops run() waits for: it ends when the link closes.
+asio::awaitable<void> Connection::Impl::watch_loop(std::shared_ptr<Link> l) {
+  auto self = shared_from_this();
+  const auto timeout = options.request_timeout;
+  auto tick = timeout / 4;
+  if (options.heartbeat.count() > 0) tick = std::min(tick, options.heartbeat);
+  tick = std::max(tick, std::chrono::milliseconds(10));
+  auto last_ping = std::chrono::steady_clock::now();
+  while (!l->closed) {
+    l->watch.expires_after(tick);
+    co_await l->watch.async_wait(kUseTuple);
+    if (l->closed) break;
+    const auto now = std::chrono::steady_clock::now();
+    if (!pending.empty() && now - pending.front().queued_at > timeout) {
+      last_error = fmt::format("no reply within {} ms", timeout.count());
+      ++stats.timeouts;
+      if (m_timeouts) m_timeouts->inc();
+      spdlog::warn("redis[{}]: {} from {}; dropping the connection", options.name, last_error,
+                   options.endpoint.display());
+      l->close();
+      break;
+    }
+    if (options.heartbeat.count() > 0 && pending.empty() && now - last_ping >= options.heartbeat &&
+        is_connected) {
+      last_ping = now;
+      const std::string_view argv[] = {"PING"};
+      enqueue(argv, [](const Reply&) {});  // the answer itself does not matter; its time does
+    }
+  }
+}
+
 asio::awaitable<void> Connection::Impl::run() {
   auto self = shared_from_this();
   auto backoff = options.backoff_initial;
@@ -277,6 +320,7 @@ asio::awaitable<void> Connection::Impl::run() {
       l->loops_running = 2;
       asio::co_spawn(executor, read_loop(l), asio::detached);
       asio::co_spawn(executor, write_loop(l), asio::detached);
+      if (options.request_timeout.count() > 0) asio::co_spawn(executor, watch_loop(l), asio::detached);
       // Authentication and database selection go first on the wire: send() refused
       // everything while we were down, and state handlers queue only after set_connected().
       // Raw `this`: the callback is owned by `pending`, a member, so it cannot outlive us, and
@@ -360,10 +404,12 @@ void Connection::Impl::enqueue(std::span<const std::string_view> argv, ReplyCall
   ++stats.commands;
   if (m_commands) m_commands->inc();
   ++in_flight;
-  if (!cb && !pending.empty() && !pending.back().callback) {
+  const auto now = std::chrono::steady_clock::now();
+  if (!cb && !pending.empty() && !pending.back().callback &&
+      now - pending.back().queued_at < kRunSpan) {
     ++pending.back().count;
   } else {
-    pending.push_back(Pending{std::move(cb), 1});
+    pending.push_back(Pending{std::move(cb), 1, now});
   }
   if (link && link->writer_waiting) {
     link->writer_waiting = false;

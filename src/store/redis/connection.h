@@ -44,6 +44,13 @@ struct ConnectionOptions {
   // Unsent bytes allowed to pile up while Redis is slow; beyond this send() refuses, so a
   // stalled server cannot make us grow without bound. 64 MiB is ~300k ticks.
   std::size_t max_pending_bytes = 64u << 20;
+  // A command unanswered for this long means a dead or hung peer (a blackhole that accepts
+  // and never answers, a host gone from the network): the connection is dropped (its pending
+  // commands fail) and replaced.
+  std::chrono::milliseconds request_timeout{5000};
+  // An idle connection sends PING this often, so that a dead peer is found even when nothing
+  // is asked of it (the subscriber, a quiet writer). 0: never.
+  std::chrono::milliseconds heartbeat{1000};
 };
 
 struct ConnectionStats {
@@ -55,6 +62,7 @@ struct ConnectionStats {
   std::uint64_t lost_in_flight = 0;      // sent, but the connection dropped before the reply
   std::uint64_t write_batches = 0;
   std::uint64_t connects = 0;
+  std::uint64_t timeouts = 0;            // connections dropped for a missing reply
   std::size_t pending_bytes = 0;
   std::size_t in_flight = 0;
 };
