@@ -128,8 +128,11 @@ class Indicator {
   // this bar once warm-up is over, nullopt during warm-up.
   std::optional<Point> update(const Bar& bar);
 
-  // Bars fed so far.
+  // Bars fed so far (accepted ones).
   std::size_t bars_seen() const;
+  // Bars refused and ignored (state unchanged, update() returned nullopt): a high, low or
+  // close that is not finite, or a time not after the previous accepted bar's.
+  std::size_t bars_rejected() const;
 
  private:
   struct State;
